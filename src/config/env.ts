@@ -1,0 +1,173 @@
+// One zod schema for every environment variable Spiralwatch reads. `loadConfig` reports every problem at once
+// and never echoes a secret's value.
+import { z } from 'zod';
+import { EXCHANGE_IDS, exchangeIdSchema } from '../domain/market.js';
+
+/** Variables whose values must never be printed. */
+export const SECRET_KEYS = ['DISCORD_TOKEN', 'TELEGRAM_BOT_TOKEN', 'TELEGRAM_WEBHOOK_SECRET'] as const;
+
+const emptyAsUndefined = (value: unknown): unknown =>
+  typeof value === 'string' && value.trim() === '' ? undefined : value;
+
+const optionalString = z.preprocess(emptyAsUndefined, z.string().trim().min(1).optional());
+const optionalUrl = z.preprocess(emptyAsUndefined, z.url({ protocol: /^https?$/ }).optional());
+
+const csvList = <T extends z.ZodType>(item: T) =>
+  z.preprocess(
+    (value) =>
+      typeof value === 'string'
+        ? value
+            .split(',')
+            .map((part) => part.trim())
+            .filter((part) => part.length > 0)
+        : value,
+    z.array(item),
+  );
+
+const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
+
+const cronExpression = (fallback: string) =>
+  z
+    .string()
+    .trim()
+    .default(fallback)
+    .refine((value) => [5, 6].includes(value.split(/\s+/).length), {
+      message: 'must be a cron expression of 5 or 6 fields, e.g. "*/30 * * * * *"',
+    });
+
+const originOverrides = z.preprocess(
+  (value) => {
+    if (typeof value !== 'string' || value.trim() === '') return {};
+    try {
+      return JSON.parse(value) as unknown;
+    } catch {
+      return value; // the record schema below then reports it
+    }
+  },
+  z.partialRecord(exchangeIdSchema, z.url({ protocol: /^https?$/ }), {
+    error: 'must be a JSON object of ccxt id to http origin, e.g. {"okx":"http://127.0.0.1:8900/okx"}',
+  }),
+);
+
+export const envSchema = z.object({
+  // Market data
+  EXCHANGES: csvList(exchangeIdSchema).default([...EXCHANGE_IDS]),
+  SYMBOLS: csvList(z.string().min(1).max(40)).default([]),
+  MIN_OPEN_INTEREST_USD: z.coerce.number().nonnegative().default(1_000_000),
+  DEPTH_TOP_N: positiveInt(20),
+  FAST_POLL_CRON: cronExpression('*/30 * * * * *'),
+  DEPTH_POLL_CRON: cronExpression('15 * * * * *'),
+  SLOW_POLL_CRON: cronExpression('0 */15 * * * *'),
+  OPEN_INTEREST_REQUESTS_PER_CYCLE: positiveInt(40),
+  REQUEST_TIMEOUT_MS: positiveInt(10_000),
+  EXCHANGE_ORIGIN_OVERRIDES: originOverrides,
+  // Storage
+  DATA_DIR: z.string().trim().min(1).default('./data'),
+  RETENTION_DAYS: positiveInt(7),
+  // Chat
+  DISCORD_TOKEN: optionalString,
+  DISCORD_APPLICATION_ID: z.preprocess(
+    emptyAsUndefined,
+    z
+      .string()
+      .regex(/^\d{15,25}$/, 'must be a numeric id')
+      .optional(),
+  ),
+  DISCORD_GUILD_ID: z.preprocess(
+    emptyAsUndefined,
+    z
+      .string()
+      .regex(/^\d{15,25}$/, 'must be a numeric id')
+      .optional(),
+  ),
+  DISCORD_API_BASE: optionalUrl,
+  TELEGRAM_BOT_TOKEN: z.preprocess(
+    emptyAsUndefined,
+    z
+      .string()
+      .regex(/^\d+:[\w-]{20,}$/, 'must look like 123456:ABC... as BotFather gives it')
+      .optional(),
+  ),
+  TELEGRAM_API_ROOT: optionalUrl,
+  TELEGRAM_WEBHOOK_URL: optionalUrl,
+  TELEGRAM_WEBHOOK_SECRET: z.preprocess(
+    emptyAsUndefined,
+    z
+      .string()
+      .regex(/^[A-Za-z0-9_-]{1,256}$/, 'may hold only A-Z, a-z, 0-9, _ and -, at most 256 characters')
+      .optional(),
+  ),
+  // Operations
+  HTTP_PORT: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(1).max(65_535).optional()),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('info'),
+});
+
+/** Settings that only make sense together; checked on the raw values so they are reported beside the rest. */
+function missingCompanions(env: Readonly<Record<string, string | undefined>>): string[] {
+  const isSet = (key: string): boolean => (env[key] ?? '').trim() !== '';
+  const problems: string[] = [];
+  if (isSet('DISCORD_TOKEN') && !isSet('DISCORD_APPLICATION_ID')) {
+    problems.push('DISCORD_APPLICATION_ID is required when DISCORD_TOKEN is set');
+  }
+  if (isSet('TELEGRAM_WEBHOOK_URL') && !isSet('TELEGRAM_BOT_TOKEN')) {
+    problems.push('TELEGRAM_BOT_TOKEN is required when TELEGRAM_WEBHOOK_URL is set');
+  }
+  if (isSet('TELEGRAM_WEBHOOK_URL') && !isSet('TELEGRAM_WEBHOOK_SECRET')) {
+    problems.push(
+      'TELEGRAM_WEBHOOK_SECRET is required when TELEGRAM_WEBHOOK_URL is set, so that only Telegram can post updates',
+    );
+  }
+  return problems;
+}
+
+export type Config = z.infer<typeof envSchema>;
+
+export class ConfigError extends Error {
+  readonly problems: readonly string[];
+  constructor(problems: readonly string[]) {
+    super(
+      `Spiralwatch cannot start: the configuration has ${problems.length} problem(s):\n${problems.map((p) => `  - ${p}`).join('\n')}`,
+    );
+    this.name = 'ConfigError';
+    this.problems = problems;
+  }
+}
+
+/** Keeps only the variables the schema knows, so unrelated environment never reaches a message. */
+function pickKnown(env: Readonly<Record<string, string | undefined>>): Record<string, string | undefined> {
+  const known: Record<string, string | undefined> = {};
+  for (const key of Object.keys(envSchema.shape)) known[key] = env[key];
+  return known;
+}
+
+/** Parses the environment; throws one ConfigError that lists every problem. */
+export function loadConfig(env: Readonly<Record<string, string | undefined>>): Config {
+  const known = pickKnown(env);
+  const result = envSchema.safeParse(known);
+  const companions = missingCompanions(known);
+  if (result.success && companions.length === 0) return result.data;
+  const issues = result.success ? [] : result.error.issues;
+  const problems = issues.map((issue) => {
+    const [name, ...rest] = issue.path.map(String);
+    const key = rest.length === 0 ? (name ?? '(environment)') : `${name} (item ${Number(rest[0]) + 1})`;
+    // zod messages may quote the received value; for secrets only the rule is shown.
+    const message = (SECRET_KEYS as readonly string[]).includes(String(issue.path[0]))
+      ? secretMessage(issue)
+      : issue.message;
+    return `${key}: ${message}`;
+  });
+  throw new ConfigError([...problems, ...companions]);
+}
+
+function secretMessage(issue: z.core.$ZodIssue): string {
+  return issue.code === 'invalid_format' ? 'is not in the expected format' : issue.message;
+}
+
+/** One line per setting for the start-up log: secrets show as `set` or `not set`, never their value. */
+export function describeConfig(config: Config): string[] {
+  return Object.entries(config).map(([key, value]) => {
+    if ((SECRET_KEYS as readonly string[]).includes(key)) return `${key}=${value === undefined ? 'not set' : 'set'}`;
+    if (value === undefined) return `${key}=not set`;
+    return `${key}=${typeof value === 'string' ? value : JSON.stringify(value)}`;
+  });
+}
