@@ -1,0 +1,54 @@
+// Text helpers shared by handlers and renderers.
+
+const SENTENCE_END = /[.!?](?=\s)|\n/g;
+
+/**
+ * Fits `text` into `maxChars`, cutting after the last whole sentence that fits (else the last whole word) and
+ * appending `pointer` (how to read the rest). Never cuts inside a word.
+ */
+export function fitText(text: string, maxChars: number, pointer: string): string {
+  if (text.length <= maxChars) return text;
+  const suffix = ` … ${pointer}`;
+  const budget = Math.max(0, maxChars - suffix.length);
+  const window = text.slice(0, budget + 1);
+  let cut = -1;
+  for (const match of window.matchAll(SENTENCE_END)) {
+    const end = match.index + (match[0] === '\n' ? 0 : 1);
+    if (end <= budget) cut = end;
+  }
+  // Keep at least a third of the budget; a very early sentence end would throw most of the text away.
+  if (cut < budget / 3) {
+    const lastSpace = window.lastIndexOf(' ', budget);
+    cut = lastSpace > 0 ? lastSpace : 0;
+  }
+  return text.slice(0, cut).trimEnd() + suffix;
+}
+
+/** Three significant digits without trailing zeros: 1.5, 12.5, 340. */
+function threeDigits(value: number): string {
+  const decimals = value < 10 ? 2 : value < 100 ? 1 : 0;
+  const text = value.toFixed(decimals);
+  return text.includes('.') ? text.replace(/0+$/, '').replace(/\.$/, '') : text;
+}
+
+/** Formats a USD amount compactly: $1.2B, $340M, $12.5k, $950. */
+export function formatUsd(amountUsd: number): string {
+  const sign = amountUsd < 0 ? '-' : '';
+  const abs = Math.abs(amountUsd);
+  const units: [number, string][] = [
+    [1e9, 'B'],
+    [1e6, 'M'],
+    [1e3, 'k'],
+  ];
+  for (const [size, unit] of units) {
+    // 999,999 would round to "1000k": such amounts belong to the next unit.
+    if (abs >= size * 0.9995) return `${sign}$${threeDigits(abs / size)}${unit}`;
+  }
+  return `${sign}$${abs.toFixed(0)}`;
+}
+
+/** Formats a fraction as a signed percentage: 0.0123 → "+1.23%". */
+export function formatPercent(fraction: number, digits = 2): string {
+  const percent = fraction * 100;
+  return `${percent >= 0 ? '+' : ''}${percent.toFixed(digits)}%`;
+}

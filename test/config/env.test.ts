@@ -1,0 +1,109 @@
+import { readFileSync } from 'node:fs';
+import { parseEnv } from 'node:util';
+import { describe, expect, it } from 'vitest';
+import { ConfigError, describeConfig, loadConfig } from '../../src/config/env.js';
+
+function problemsOf(env: Record<string, string>): readonly string[] {
+  try {
+    loadConfig(env);
+  } catch (error) {
+    if (error instanceof ConfigError) return error.problems;
+    throw error;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('loadConfig', () => {
+  it('gives working defaults when nothing is set', () => {
+    const config = loadConfig({});
+    expect(config.EXCHANGES).toEqual(['binanceusdm', 'bybit', 'okx', 'hyperliquid']);
+    expect(config.SYMBOLS).toEqual([]);
+    expect(config.DATA_DIR).toBe('./data');
+    expect(config.RETENTION_DAYS).toBe(7);
+    expect(config.FAST_POLL_CRON).toBe('*/30 * * * * *');
+    expect(config.EXCHANGE_ORIGIN_OVERRIDES).toEqual({});
+    expect(config.DISCORD_TOKEN).toBeUndefined();
+  });
+
+  it('accepts the documented example file as it is', () => {
+    const example = parseEnv(readFileSync(new URL('../../.env.example', import.meta.url), 'utf8'));
+    expect(() => loadConfig(example)).not.toThrow();
+    expect(loadConfig(example).SLOW_POLL_CRON).toBe('0 */15 * * * *');
+  });
+
+  it('documents every setting in .env.example', () => {
+    const example = parseEnv(readFileSync(new URL('../../.env.example', import.meta.url), 'utf8'));
+    expect(Object.keys(example).sort()).toEqual(Object.keys(loadConfig({})).sort());
+  });
+
+  it('parses lists, numbers and the origin overrides', () => {
+    const config = loadConfig({
+      EXCHANGES: ' okx , bybit ',
+      SYMBOLS: 'BTC,ETHUSDT',
+      MIN_OPEN_INTEREST_USD: '2500000',
+      EXCHANGE_ORIGIN_OVERRIDES: '{"okx":"http://127.0.0.1:8900/okx"}',
+      HTTP_PORT: '9464',
+    });
+    expect(config.EXCHANGES).toEqual(['okx', 'bybit']);
+    expect(config.SYMBOLS).toEqual(['BTC', 'ETHUSDT']);
+    expect(config.MIN_OPEN_INTEREST_USD).toBe(2_500_000);
+    expect(config.EXCHANGE_ORIGIN_OVERRIDES).toEqual({ okx: 'http://127.0.0.1:8900/okx' });
+    expect(config.HTTP_PORT).toBe(9464);
+  });
+
+  it('lists every problem at once, naming each variable', () => {
+    const problems = problemsOf({
+      EXCHANGES: 'binanceusdm,kraken',
+      DEPTH_TOP_N: '-3',
+      RETENTION_DAYS: 'seven',
+      FAST_POLL_CRON: 'every minute',
+      EXCHANGE_ORIGIN_OVERRIDES: '{not json',
+      LOG_LEVEL: 'loud',
+      DISCORD_TOKEN: 'some-token',
+    });
+    const keys = problems.map((p) => p.split(/[ :]/)[0]);
+    expect(keys).toEqual([
+      'EXCHANGES',
+      'DEPTH_TOP_N',
+      'FAST_POLL_CRON',
+      'EXCHANGE_ORIGIN_OVERRIDES',
+      'RETENTION_DAYS',
+      'LOG_LEVEL',
+      'DISCORD_APPLICATION_ID',
+    ].sort((a, b) => keys.indexOf(a) - keys.indexOf(b)));
+    expect(problems).toHaveLength(7);
+    expect(problems.find((p) => p.startsWith('EXCHANGES'))).toMatch(/item 2/);
+  });
+
+  it('never repeats a secret in its messages', () => {
+    const token = '12345:not a valid token';
+    let message = '';
+    try {
+      loadConfig({ TELEGRAM_BOT_TOKEN: token, TELEGRAM_WEBHOOK_URL: 'https://bot.example.org/hook' });
+    } catch (error) {
+      message = String(error);
+    }
+    expect(message).toMatch(/TELEGRAM_BOT_TOKEN/);
+    expect(message).toMatch(/TELEGRAM_WEBHOOK_SECRET is required/);
+    expect(message).not.toContain('not a valid token');
+  });
+
+  it('requires a webhook secret with a webhook URL', () => {
+    const problems = problemsOf({
+      TELEGRAM_BOT_TOKEN: '123456:ABCDEFGHIJKLMNOPQRSTUVWXYZ',
+      TELEGRAM_WEBHOOK_URL: 'https://bot.example.org/hook',
+    });
+    expect(problems).toEqual([expect.stringMatching(/^TELEGRAM_WEBHOOK_SECRET is required/)]);
+  });
+});
+
+describe('describeConfig', () => {
+  it('shows secrets as set or not set, never their value', () => {
+    const lines = describeConfig(
+      loadConfig({ DISCORD_TOKEN: 'very-secret-discord-token', DISCORD_APPLICATION_ID: '123456789012345678' }),
+    );
+    expect(lines).toContain('DISCORD_TOKEN=set');
+    expect(lines).toContain('TELEGRAM_BOT_TOKEN=not set');
+    expect(lines.join('\n')).not.toContain('very-secret-discord-token');
+  });
+});
