@@ -1,0 +1,60 @@
+// Resolves what a user types for a market (BTC, btcusdt, BTC-PERP, BTC-USDT-SWAP, BTC/USDT:USDT) to the
+// watched markets it names, across venues.
+import type { MarketInfo } from '../domain/market.js';
+
+export type SymbolResolution =
+  | { kind: 'found'; markets: readonly MarketInfo[] }
+  | { kind: 'miss'; query: string; suggestions: readonly string[] };
+
+const QUOTES = ['USDT', 'USDC', 'USD'] as const;
+const DECORATIONS = /(\.P|-PERP|PERP|-SWAP|SWAP)$/;
+
+/** Splits a typed market into base and, when given, quote. */
+export function parseMarketQuery(query: string): { base: string; quote: string | null } {
+  const text = query.trim().toUpperCase();
+  // The unified form: BASE/QUOTE[:SETTLE]
+  const unified = /^([A-Z0-9]+)\/([A-Z0-9]+)(?::[A-Z0-9]+)?$/.exec(text);
+  if (unified) return { base: unified[1] ?? '', quote: unified[2] ?? null };
+  const bare = text.replace(DECORATIONS, '').replace(/[-_/\s]/g, '');
+  for (const quote of QUOTES) {
+    if (bare.endsWith(quote) && bare.length > quote.length) return { base: bare.slice(0, -quote.length), quote };
+  }
+  return { base: bare, quote: null };
+}
+
+function editDistance(a: string, b: string): number {
+  const previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    let diagonal = previous[0] ?? 0;
+    previous[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const above = previous[j] ?? 0;
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      previous[j] = Math.min(above + 1, (previous[j - 1] ?? 0) + 1, diagonal + cost);
+      diagonal = above;
+    }
+  }
+  return previous[b.length] ?? 0;
+}
+
+/** Venues prefix small-priced coins differently (1000PEPE on Binance, kPEPE on Hyperliquid): compare without it. */
+function coreBase(base: string): string {
+  return base.toUpperCase().replace(/^(1000000|100000|10000|1000|K)(?=[A-Z])/, '');
+}
+
+export function resolveSymbol(query: string, markets: readonly MarketInfo[]): SymbolResolution {
+  const exact = markets.filter((m) => m.symbol.toUpperCase() === query.trim().toUpperCase());
+  if (exact.length > 0) return { kind: 'found', markets: exact };
+  const { base, quote } = parseMarketQuery(query);
+  const sameBase = markets.filter((m) => coreBase(m.base) === coreBase(base) && base !== '');
+  const found = quote === null ? sameBase : sameBase.filter((m) => m.quote === quote);
+  if (found.length > 0) return { kind: 'found', markets: found };
+  const bases = [...new Set(markets.map((m) => m.base))];
+  const suggestions = bases
+    .map((b) => ({ b, distance: editDistance(coreBase(b), coreBase(base)) }))
+    .filter(({ b, distance }) => distance <= Math.max(1, Math.floor(b.length / 3)) || b.startsWith(base))
+    .sort((x, y) => x.distance - y.distance || x.b.localeCompare(y.b))
+    .slice(0, 5)
+    .map(({ b }) => b);
+  return { kind: 'miss', query, suggestions };
+}
