@@ -16,9 +16,9 @@ const failing: CommandDefinition = {
 };
 
 const guarded: CommandDefinition = {
-  name: 'subscribe',
+  name: 'guarded',
   description: 'needs permission',
-  usage: 'subscribe',
+  usage: 'guarded',
   options: [],
   requires: ['manageSubscriptions'],
   run: () => reply('Subscribed', ''),
@@ -50,10 +50,10 @@ describe('dispatch', () => {
   });
 
   it('refuses a guarded command to a caller without the permission', async () => {
-    const answer = await dispatch({ name: 'subscribe', kind: 'words', words: [] }, context(), () => undefined);
+    const answer = await dispatch({ name: 'guarded', kind: 'words', words: [] }, context(), () => undefined);
     expect(answer.error?.id).toBe('notPermitted');
     const allowed = await dispatch(
-      { name: 'subscribe', kind: 'words', words: [] },
+      { name: 'guarded', kind: 'words', words: [] },
       context({ caller: { platform: 'discord', canManageSubscriptions: true } }),
       () => undefined,
     );
@@ -61,7 +61,11 @@ describe('dispatch', () => {
   });
 
   it('validates named options the same way as words', async () => {
-    const answer = await dispatch({ name: 'term', kind: 'options', options: { query: '' } }, context(), () => undefined);
+    const answer = await dispatch(
+      { name: 'term', kind: 'options', options: { query: '' } },
+      context(),
+      () => undefined,
+    );
     expect(answer.error?.id).toBe('missingArgument');
   });
 });
