@@ -62,15 +62,17 @@ describe('loadConfig', () => {
       DISCORD_TOKEN: 'some-token',
     });
     const keys = problems.map((p) => p.split(/[ :]/)[0]);
-    expect(keys).toEqual([
-      'EXCHANGES',
-      'DEPTH_TOP_N',
-      'FAST_POLL_CRON',
-      'EXCHANGE_ORIGIN_OVERRIDES',
-      'RETENTION_DAYS',
-      'LOG_LEVEL',
-      'DISCORD_APPLICATION_ID',
-    ].sort((a, b) => keys.indexOf(a) - keys.indexOf(b)));
+    expect(keys).toEqual(
+      [
+        'EXCHANGES',
+        'DEPTH_TOP_N',
+        'FAST_POLL_CRON',
+        'EXCHANGE_ORIGIN_OVERRIDES',
+        'RETENTION_DAYS',
+        'LOG_LEVEL',
+        'DISCORD_APPLICATION_ID',
+      ].sort((a, b) => keys.indexOf(a) - keys.indexOf(b)),
+    );
     expect(problems).toHaveLength(7);
     expect(problems.find((p) => p.startsWith('EXCHANGES'))).toMatch(/item 2/);
   });
