@@ -25,8 +25,14 @@ export default tseslint.config(
         'error',
         {
           patterns: [
-            { group: ['node:fs', 'node:fs/*', 'fs', 'node:net', 'node:http', 'node:https', 'node:child_process'], message: 'The domain does no I/O.' },
-            { group: ['ccxt', 'discord.js', 'telegraf', 'better-sqlite3', 'node-cron', 'ws'], message: 'The domain imports no platform or exchange library.' },
+            {
+              group: ['node:fs', 'node:fs/*', 'fs', 'node:net', 'node:http', 'node:https', 'node:child_process'],
+              message: 'The domain does no I/O.',
+            },
+            {
+              group: ['ccxt', 'discord.js', 'telegraf', 'better-sqlite3', 'node-cron', 'ws'],
+              message: 'The domain imports no platform or exchange library.',
+            },
             { group: ['**/market/*', '**/store/*', '**/chat/*'], message: 'The domain does not reach the adapters.' },
           ],
         },

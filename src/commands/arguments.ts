@@ -52,7 +52,11 @@ export function validateArguments(
       if (option.required) {
         return {
           ok: false,
-          reply: userError('missingArgument', { command: command.name, option: option.name, description: option.description }),
+          reply: userError('missingArgument', {
+            command: command.name,
+            option: option.name,
+            description: option.description,
+          }),
         };
       }
       continue;
@@ -60,11 +64,15 @@ export function validateArguments(
     const text = String(value);
     const maxLength = Math.min(option.maxLength ?? MAX_INPUT_CHARS, MAX_INPUT_CHARS);
     if (text.length > maxLength) {
-      return { ok: false, reply: userError('argumentTooLong', { option: option.name, max: maxLength, length: text.length }) };
+      return {
+        ok: false,
+        reply: userError('argumentTooLong', { option: option.name, max: maxLength, length: text.length }),
+      };
     }
     if (option.type === 'number') {
       const number = typeof value === 'number' ? value : Number(text.replace(/%$/, ''));
-      if (!Number.isFinite(number)) return { ok: false, reply: userError('invalidNumber', { option: option.name, value: text }) };
+      if (!Number.isFinite(number))
+        return { ok: false, reply: userError('invalidNumber', { option: option.name, value: text }) };
       const min = option.min ?? -Infinity;
       const max = option.max ?? Infinity;
       if (number < min || number > max) {
@@ -75,7 +83,10 @@ export function validateArguments(
       args[option.name] = value === true || text === 'true';
     } else {
       if (option.choices && !option.choices.includes(text)) {
-        return { ok: false, reply: userError('invalidChoice', { option: option.name, choices: option.choices.join(', ') }) };
+        return {
+          ok: false,
+          reply: userError('invalidChoice', { option: option.name, choices: option.choices.join(', ') }),
+        };
       }
       args[option.name] = text;
     }

@@ -37,7 +37,8 @@ const WORDING: Record<UserErrorId, { title: string; text: (p: Params) => string 
   tooManyArguments: { title: 'Too many arguments', text: (p) => `"${p.command}" takes ${p.usage}.` },
   unknownTerm: {
     title: 'No entry',
-    text: (p) => `No entry for "${p.query}".${p.suggestions ? ` Did you mean: ${p.suggestions}?` : ' Try "terms" for the list.'}`,
+    text: (p) =>
+      `No entry for "${p.query}".${p.suggestions ? ` Did you mean: ${p.suggestions}?` : ' Try "terms" for the list.'}`,
   },
   unknownTopic: { title: 'No such topic', text: (p) => `There is no topic "${p.topic}". Topics: ${p.topics}.` },
   unknownSymbol: {

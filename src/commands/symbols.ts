@@ -3,8 +3,7 @@
 import type { MarketInfo } from '../domain/market.js';
 
 export type SymbolResolution =
-  | { kind: 'found'; markets: readonly MarketInfo[] }
-  | { kind: 'miss'; query: string; suggestions: readonly string[] };
+  { kind: 'found'; markets: readonly MarketInfo[] } | { kind: 'miss'; query: string; suggestions: readonly string[] };
 
 const QUOTES = ['USDT', 'USDC', 'USD'] as const;
 const DECORATIONS = /(\.P|-PERP|PERP|-SWAP|SWAP)$/;

@@ -23,7 +23,13 @@ export const termsCommand: CommandDefinition = {
   description: 'List the glossary, or one topic of it',
   usage: 'terms [topic]',
   options: [
-    { name: 'topic', description: `one of ${GLOSSARY_TOPICS.join(', ')}`, type: 'string', maxLength: 40, autocomplete: 'topic' },
+    {
+      name: 'topic',
+      description: `one of ${GLOSSARY_TOPICS.join(', ')}`,
+      type: 'string',
+      maxLength: 40,
+      autocomplete: 'topic',
+    },
   ],
   run(args, { services }) {
     const entries = [...services.glossary.entries].sort((a, b) => a.title.localeCompare(b.title));
@@ -33,10 +39,19 @@ export const termsCommand: CommandDefinition = {
         const titles = entries.filter((e) => e.topic === t).map((e) => e.title);
         return { name: `${TOPIC_NAMES[t]} (${t}, ${titles.length})`, value: titles.join(', ') || '(none yet)' };
       });
-      return reply('Glossary', `${entries.length} entries in ${GLOSSARY_TOPICS.length} topics. Look one up with "term <name>".`, {
-        fields,
-        data: { topics: GLOSSARY_TOPICS.map((t) => ({ topic: t, entries: entries.filter((e) => e.topic === t).map((e) => e.id) })) },
-      });
+      return reply(
+        'Glossary',
+        `${entries.length} entries in ${GLOSSARY_TOPICS.length} topics. Look one up with "term <name>".`,
+        {
+          fields,
+          data: {
+            topics: GLOSSARY_TOPICS.map((t) => ({
+              topic: t,
+              entries: entries.filter((e) => e.topic === t).map((e) => e.id),
+            })),
+          },
+        },
+      );
     }
     if (!isTopic(topic)) return userError('unknownTopic', { topic, topics: GLOSSARY_TOPICS.join(', ') });
     const inTopic = entries.filter((e) => e.topic === topic);

@@ -52,3 +52,21 @@ export function formatPercent(fraction: number, digits = 2): string {
   const percent = fraction * 100;
   return `${percent >= 0 ? '+' : ''}${percent.toFixed(digits)}%`;
 }
+
+/** Formats a price with sensible precision: 104,820.5 / 3.412 / 0.00001234. */
+export function formatPrice(price: number): string {
+  if (price >= 1000) return price.toLocaleString('en-US', { maximumFractionDigits: 1 });
+  if (price >= 1) return price.toLocaleString('en-US', { maximumFractionDigits: 4 });
+  return price.toPrecision(4);
+}
+
+/** Formats a duration in ms as "45 s", "12 min", "3 h 5 min", "2 d 4 h". */
+export function formatDuration(durationMs: number): string {
+  const seconds = Math.max(0, Math.round(durationMs / 1000));
+  if (seconds < 60) return `${seconds} s`;
+  const minutes = Math.floor(seconds / 60);
+  if (minutes < 60) return `${minutes} min`;
+  const hours = Math.floor(minutes / 60);
+  if (hours < 48) return minutes % 60 === 0 ? `${hours} h` : `${hours} h ${minutes % 60} min`;
+  return `${Math.floor(hours / 24)} d ${hours % 24} h`;
+}

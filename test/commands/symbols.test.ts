@@ -41,7 +41,11 @@ describe('parseMarketQuery', () => {
 describe('resolveSymbol', () => {
   it('finds a base on every venue that lists it', () => {
     const result = resolveSymbol('btc', markets);
-    expect(result.kind === 'found' && result.markets.map((m) => m.exchange)).toEqual(['binanceusdm', 'bybit', 'hyperliquid']);
+    expect(result.kind === 'found' && result.markets.map((m) => m.exchange)).toEqual([
+      'binanceusdm',
+      'bybit',
+      'hyperliquid',
+    ]);
   });
 
   it('narrows to the quote when one is typed', () => {

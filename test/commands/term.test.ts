@@ -5,7 +5,9 @@ import { commands } from '../../src/commands/index.js';
 import { renderText } from '../../src/chat/text.js';
 import { fakeGlossary, glossaryEntry } from './fakeGlossary.js';
 
-const longExample = Array.from({ length: 40 }, (_, i) => `Step ${i + 1} moves the price by ${i + 1} dollars.`).join(' ');
+const longExample = Array.from({ length: 40 }, (_, i) => `Step ${i + 1} moves the price by ${i + 1} dollars.`).join(
+  ' ',
+);
 
 const glossary = fakeGlossary([
   glossaryEntry({
