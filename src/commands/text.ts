@@ -24,28 +24,8 @@ export function fitText(text: string, maxChars: number, pointer: string): string
   return text.slice(0, cut).trimEnd() + suffix;
 }
 
-/** Three significant digits without trailing zeros: 1.5, 12.5, 340. */
-function threeDigits(value: number): string {
-  const decimals = value < 10 ? 2 : value < 100 ? 1 : 0;
-  const text = value.toFixed(decimals);
-  return text.includes('.') ? text.replace(/0+$/, '').replace(/\.$/, '') : text;
-}
-
 /** Formats a USD amount compactly: $1.2B, $340M, $12.5k, $950. */
-export function formatUsd(amountUsd: number): string {
-  const sign = amountUsd < 0 ? '-' : '';
-  const abs = Math.abs(amountUsd);
-  const units: [number, string][] = [
-    [1e9, 'B'],
-    [1e6, 'M'],
-    [1e3, 'k'],
-  ];
-  for (const [size, unit] of units) {
-    // 999,999 would round to "1000k": such amounts belong to the next unit.
-    if (abs >= size * 0.9995) return `${sign}$${threeDigits(abs / size)}${unit}`;
-  }
-  return `${sign}$${abs.toFixed(0)}`;
-}
+export { usd as formatUsd } from '../domain/format.js';
 
 /** Formats a fraction as a signed percentage: 0.0123 → "+1.23%". */
 export function formatPercent(fraction: number, digits = 2): string {

@@ -5,7 +5,7 @@
 // it lists; docs/risk.md derives the model.
 import { marketKey } from '../domain/market.js';
 import type { ExchangeId, LeverageTier, MarketHistory, MarketKey, Snapshot } from '../domain/market.js';
-import { price as formatPrice, duration, percent, usd } from './format.js';
+import { price as formatPrice, duration, percent, usd } from '../domain/format.js';
 import { countUpTo, latestIndex, priceOf } from './history.js';
 import { depthCurveFromBands, depthWithin, flatDepthCurve, impactOf } from './impact.js';
 import type { DepthCurve } from './impact.js';

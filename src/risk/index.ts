@@ -62,3 +62,5 @@ export { depthCurveFromBands, depthWithin, flatDepthCurve, impactOf } from './im
 export type { DepthCurve } from './impact.js';
 export { DEFAULT_STRESS_SHOCKS, stressGrid } from './stressGrid.js';
 export type { StressGridMarket, StressGridResult, StressGridRow } from './stressGrid.js';
+export { levelsOf, runRiskCycle } from './cycle.js';
+export type { RiskCycle, RiskCycleInput } from './cycle.js';

@@ -2,7 +2,7 @@
 // drive it and its own level (with hysteresis, like a market's).
 import type { ExchangeId, MarketKey } from '../domain/market.js';
 import type { MarketAssessment } from './assess.js';
-import { percent, usd } from './format.js';
+import { percent, usd } from '../domain/format.js';
 import { RISK_LEVELS, compareLevels, nextLevel } from './levels.js';
 import type { RiskLevel } from './levels.js';
 import { DEFAULT_RISK_PARAMETERS } from './parameters.js';

@@ -3,7 +3,7 @@
 // counts as met.
 import type { NearLiquidationLevels } from './cascade.js';
 import type { FeatureValues } from './features.js';
-import { duration, percent, signedPercent, times, usd } from './format.js';
+import { duration, percent, signedPercent, times, usd } from '../domain/format.js';
 import { DEFAULT_RISK_PARAMETERS } from './parameters.js';
 import type { RiskParameters } from './parameters.js';
 

@@ -4,7 +4,7 @@
 // stress. docs/risk.md describes each component.
 import type { PositionSide } from '../domain/market.js';
 import type { FeatureName, FeatureValues } from './features.js';
-import { duration, percent, signedPercent, times, usd } from './format.js';
+import { duration, percent, signedPercent, times, usd } from '../domain/format.js';
 import { saturate } from './math.js';
 import { DEFAULT_RISK_PARAMETERS } from './parameters.js';
 import type { RiskParameters, Saturation } from './parameters.js';

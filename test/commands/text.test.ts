@@ -26,7 +26,7 @@ describe('fitText', () => {
 
 describe('formatting', () => {
   it('formats USD amounts compactly', () => {
-    expect(formatUsd(1_234_000_000)).toBe('$1.23B');
+    expect(formatUsd(1_234_000_000)).toBe('$1.2B');
     expect(formatUsd(340_000_000)).toBe('$340M');
     expect(formatUsd(12_500)).toBe('$12.5k');
     expect(formatUsd(950)).toBe('$950');

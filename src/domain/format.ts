@@ -1,4 +1,4 @@
-// Number formatting for the one-line explanations of the risk engine (plain text, ASCII minus signs).
+// Number formatting for explanations and replies (plain text, ASCII minus signs), shared by the risk engine and the commands.
 
 /** $4.2M, $850k, $1.2B, $950. */
 export function usd(amountUsd: number): string {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { duration, percent, price, signedPercent, times, usd } from '../../src/risk/format.js';
+import { duration, percent, price, signedPercent, times, usd } from '../../src/domain/format.js';
 
 describe('numbers in explanations', () => {
   it('writes USD compactly', () => {
