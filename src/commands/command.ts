@@ -1,6 +1,8 @@
 // What a command is: its definition (name, options, checks) and its handler, written once for every platform.
-import type { MarketDataReader, VenueHealthReader } from '../domain/ports.js';
+import type { ChatRef, MarketDataReader, SubscriptionStore, VenueHealthReader } from '../domain/ports.js';
 import type { Glossary } from '../glossary/types.js';
+import type { RiskCycle } from '../risk/cycle.js';
+import type { ExchangeId, LeverageTier } from '../domain/market.js';
 import type { Reply } from './reply.js';
 
 export type OptionValue = string | number | boolean;
@@ -27,6 +29,10 @@ export interface Caller {
   platform: 'cli' | 'console' | 'discord' | 'telegram';
   /** Whether the caller may change this chat's subscriptions (Manage Channels, chat admin, or a private chat). */
   canManageSubscriptions: boolean;
+  /** The chat the command was sent in (absent on the CLI); subscription commands act on it. */
+  chat?: ChatRef;
+  /** The platform's id of the user, when known (recorded as a subscription's creator). */
+  userId?: string;
 }
 
 /** The read-only services commands use. Optional ones are absent until their part of the app is running. */
@@ -34,6 +40,16 @@ export interface Services {
   glossary: Glossary;
   market?: MarketDataReader;
   health?: VenueHealthReader;
+  /** The latest pass of the risk engine, when the bot runs one; commands compute their own otherwise. */
+  risk?: RiskReader;
+  /** Public leverage tiers of a market, when the market module has read them. */
+  leverageTiers?: (exchange: ExchangeId, symbol: string) => readonly LeverageTier[] | undefined;
+  /** This bot's alert subscriptions, when a store is open. */
+  subscriptions?: SubscriptionStore;
+}
+
+export interface RiskReader {
+  latest(): RiskCycle | undefined;
 }
 
 export interface CommandContext {

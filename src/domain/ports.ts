@@ -38,3 +38,54 @@ export interface MarketStore extends MarketDataSink, MarketDataReader {
 export interface VenueHealthReader {
   venueHealth(): readonly VenueHealth[];
 }
+
+// ---- Chat subscriptions (issue: chat). Implemented by src/store/subscriptions.ts. ----
+
+/** Risk levels, lowest first, as alerts and subscriptions use them. */
+export const ALERT_LEVELS = ['calm', 'elevated', 'warning', 'critical'] as const;
+export type AlertLevel = (typeof ALERT_LEVELS)[number];
+export const MARKET_REGIMES = ['loaded', 'unwinding', 'quiet'] as const;
+export type MarketRegime = (typeof MARKET_REGIMES)[number];
+
+/** A chat or channel on a platform: a Telegram chat id, a Discord channel id. */
+export interface ChatRef {
+  platform: 'discord' | 'telegram' | 'console' | 'cli';
+  id: string;
+}
+
+/** One chat's alert subscription (one per chat); null filters mean "all". */
+export interface Subscription {
+  id: number;
+  chat: ChatRef;
+  /** Market filters as typed (`BTC`, `binanceusdm:BTC/USDT:USDT`), upper-cased bases or full keys; null = all. */
+  markets: readonly string[] | null;
+  minLevel: AlertLevel;
+  regimes: readonly MarketRegime[] | null;
+  /** Platform user id of whoever subscribed, when known. */
+  createdBy: string | null;
+  createdAt: number;
+  paused: boolean;
+  pausedReason: string | null;
+}
+
+export interface SubscriptionInput {
+  chat: ChatRef;
+  markets: readonly string[] | null;
+  minLevel: AlertLevel;
+  regimes: readonly MarketRegime[] | null;
+  createdBy: string | null;
+  createdAt: number;
+}
+
+export interface SubscriptionStore {
+  /** Creates the chat's subscription or replaces its filters (and resumes it). */
+  upsert(input: SubscriptionInput): Subscription;
+  /** Removes the chat's subscription; false when it had none. */
+  remove(chat: ChatRef): boolean;
+  forChat(chat: ChatRef): Subscription | undefined;
+  /** Subscriptions that are not paused, optionally of one platform. */
+  active(platform?: ChatRef['platform']): readonly Subscription[];
+  pause(chat: ChatRef, reason: string): void;
+  /** A chat got a new id (Telegram group → supergroup). */
+  moveChat(chat: ChatRef, toId: string): void;
+}

@@ -1,0 +1,237 @@
+// The Discord adapter (discord.js 14, gateway, no privileged intents): slash commands → dispatch(options) →
+// an embed; autocomplete for term, symbol and topic options; alerts posted to channels. Every outgoing call
+// goes through the Delivery seam.
+import { createHash } from 'node:crypto';
+import {
+  Client,
+  GatewayIntentBits,
+  MessageFlags,
+  PermissionFlagsBits,
+  Routes,
+  type AutocompleteInteraction,
+  type ChatInputCommandInteraction,
+  type Interaction,
+} from 'discord.js';
+import type { Caller, CommandContext, CommandDefinition, OptionValue } from '../commands/command.js';
+import { dispatch, findCommand, type FailureReporter } from '../commands/dispatch.js';
+import type { Reply } from '../commands/reply.js';
+import { GLOSSARY_TOPICS, type Glossary } from '../glossary/types.js';
+import { silentLogger, type Logger } from '../log/logger.js';
+import type { Delivery } from './delivery.js';
+import { renderDiscordEmbed } from './discord-embed.js';
+import { describeError } from './errors.js';
+
+export interface DiscordAdapterOptions {
+  token: string;
+  /** DISCORD_API_BASE, e.g. `http://127.0.0.1:8080/api`; Discord's own by default. */
+  apiBase?: string;
+  commands: readonly CommandDefinition[];
+  /** Builds the context for one command, given who is asking. */
+  context: (caller: Caller) => CommandContext;
+  glossary: Glossary;
+  /** Completes market symbols, when the market part is running. */
+  symbols?: (prefix: string) => readonly string[];
+  delivery: Delivery;
+  reportFailure: FailureReporter;
+  log?: Logger;
+  /** A handler taking longer than this (ms) gets a deferred reply; Discord's deadline is 3 s. Default 1500. */
+  deferAfterMs?: number;
+}
+
+export interface DiscordAdapter {
+  readonly client: Client;
+  /** Posts an alert to a channel; `idempotencyKey` becomes the message nonce so a resend is dropped by Discord. */
+  sendAlert(channelId: string, reply: Reply, options: { idempotencyKey: string; notAfter?: number }): Promise<string>;
+  stop(): Promise<void>;
+}
+
+/** Discord's nonce is at most 25 characters: a hash of the key. */
+export function messageNonce(idempotencyKey: string): string {
+  return createHash('sha256').update(idempotencyKey).digest('base64url').slice(0, 25);
+}
+
+const MAX_CHOICES = 25;
+const MAX_CHOICE_NAME = 100;
+
+function choiceName(text: string): string {
+  return text.length <= MAX_CHOICE_NAME ? text : `${text.slice(0, MAX_CHOICE_NAME - 1)}…`;
+}
+
+/** The part of discord.js's REST client alerts use. */
+export interface MessagesRest {
+  post(
+    route: `/${string}`,
+    options: { body: unknown; files?: { name: string; data: Buffer; contentType?: string }[] },
+  ): Promise<unknown>;
+}
+
+/** A reply's chart as a discord.js attachment; the embed shows it through `attachment://<filename>`. */
+function imageFiles(reply: Reply): { attachment: Buffer; name: string; description: string }[] {
+  return reply.image
+    ? [
+        {
+          attachment: Buffer.from(reply.image.png),
+          name: reply.image.filename,
+          description: reply.image.alt.slice(0, 1024),
+        },
+      ]
+    : [];
+}
+
+/**
+ * Posts an alert embed to a channel through the delivery seam. The nonce (from the idempotency key) with
+ * enforce_nonce makes Discord drop a resend of a message it already created, so a retry after a crash is safe.
+ */
+export async function sendDiscordAlert(
+  rest: MessagesRest,
+  delivery: Delivery,
+  channelId: string,
+  reply: Reply,
+  { idempotencyKey, notAfter }: { idempotencyKey: string; notAfter?: number },
+): Promise<string> {
+  const message = (await delivery.send(
+    { platform: 'discord', chatId: channelId, kind: 'alert', method: 'channel.send', notAfter },
+    (chat) =>
+      rest.post(Routes.channelMessages(chat), {
+        body: {
+          embeds: [renderDiscordEmbed(reply)],
+          nonce: messageNonce(idempotencyKey),
+          enforce_nonce: true,
+          allowed_mentions: { parse: [] },
+        },
+        ...(reply.image
+          ? { files: [{ name: reply.image.filename, data: Buffer.from(reply.image.png), contentType: 'image/png' }] }
+          : {}),
+      }),
+  )) as { id: string };
+  return message.id;
+}
+
+/** An outbox sender for Discord alerts on a discord.js REST client (no gateway needed). */
+export function discordAlertSender(rest: MessagesRest, delivery: Delivery) {
+  return (row: { chatId: string; reply: Reply; key: string; notAfter: number }) =>
+    sendDiscordAlert(rest, delivery, row.chatId, row.reply, { idempotencyKey: row.key, notAfter: row.notAfter });
+}
+
+export async function startDiscordAdapter(options: DiscordAdapterOptions): Promise<DiscordAdapter> {
+  const log = (options.log ?? silentLogger).child({ platform: 'discord' });
+  const deferAfterMs = options.deferAfterMs ?? 1500;
+  const client = new Client({
+    intents: [GatewayIntentBits.Guilds],
+    // Our Delivery owns retries of 5xx and network errors; discord.js keeps its route buckets and 429 handling.
+    rest: { ...(options.apiBase ? { api: options.apiBase } : {}), retries: 0, globalRequestsPerSecond: 50 },
+  });
+  const delivery = options.delivery;
+
+  const callerOf = (interaction: ChatInputCommandInteraction | AutocompleteInteraction): Caller => ({
+    platform: 'discord',
+    // In a guild, Manage Channels in this channel; in a DM, the user manages their own DM's alerts.
+    canManageSubscriptions: interaction.inGuild()
+      ? (interaction.memberPermissions?.has(PermissionFlagsBits.ManageChannels) ?? false)
+      : true,
+    chat: { platform: 'discord', id: interaction.channelId ?? `dm:${interaction.user.id}` },
+    userId: interaction.user.id,
+  });
+
+  const onCommand = async (interaction: ChatInputCommandInteraction): Promise<void> => {
+    const chatId = interaction.channelId ?? interaction.user.id;
+    const send = <T>(method: string, call: () => Promise<T>): Promise<T> =>
+      delivery.send(
+        { platform: 'discord', chatId, kind: 'reply', method, notAfter: delivery.clock.now() + 14 * 60_000 },
+        call,
+      );
+    const values: Record<string, OptionValue | undefined> = {};
+    for (const option of interaction.options.data) {
+      if (typeof option.value === 'string' || typeof option.value === 'number' || typeof option.value === 'boolean') {
+        values[option.name] = option.value;
+      }
+    }
+    const definition = findCommand(options.commands, interaction.commandName);
+    const answer = dispatch(
+      { name: interaction.commandName, kind: 'options', options: values },
+      options.context(callerOf(interaction)),
+      options.reportFailure,
+    );
+    // Reply at once when the handler is quick (one request); defer when it is marked slow or takes longer
+    // than deferAfterMs, then edit the deferred reply (Discord's 3 s acknowledgement deadline).
+    let deadline: NodeJS.Timeout | undefined;
+    const timer = definition?.slow
+      ? Promise.resolve('defer' as const)
+      : new Promise<'defer'>((r) => (deadline = setTimeout(() => r('defer'), deferAfterMs)));
+    const first = await Promise.race([answer, timer]);
+    clearTimeout(deadline);
+    if (first === 'defer') {
+      await send('interaction.deferReply', () => interaction.deferReply());
+      const reply = await answer;
+      await send('interaction.editReply', () =>
+        interaction.editReply({ embeds: [renderDiscordEmbed(reply)], files: imageFiles(reply) }),
+      );
+      return;
+    }
+    const reply = first;
+    await send('interaction.reply', () =>
+      interaction.reply({
+        embeds: [renderDiscordEmbed(reply)],
+        files: imageFiles(reply),
+        allowedMentions: { parse: [] },
+        // A user's mistake or a refusal is shown to them only.
+        ...(reply.error ? { flags: MessageFlags.Ephemeral } : {}),
+      }),
+    );
+  };
+
+  const completions = (kind: 'term' | 'symbol' | 'topic', typed: string): { name: string; value: string }[] => {
+    if (kind === 'term') {
+      return options.glossary.autocomplete(typed, MAX_CHOICES).map((c) => ({ name: choiceName(c.label), value: c.id }));
+    }
+    if (kind === 'topic') {
+      return GLOSSARY_TOPICS.filter((t) => t.startsWith(typed.toLowerCase())).map((t) => ({ name: t, value: t }));
+    }
+    return (options.symbols?.(typed) ?? [])
+      .slice(0, MAX_CHOICES)
+      .map((s) => ({ name: choiceName(s), value: s.slice(0, 100) }));
+  };
+
+  const onAutocomplete = async (interaction: AutocompleteInteraction): Promise<void> => {
+    const focused = interaction.options.getFocused(true);
+    const spec = findCommand(options.commands, interaction.commandName)?.options.find((o) => o.name === focused.name);
+    const choices = spec?.autocomplete
+      ? completions(spec.autocomplete, String(focused.value)).slice(0, MAX_CHOICES)
+      : [];
+    await delivery.send(
+      {
+        platform: 'discord',
+        chatId: interaction.channelId ?? interaction.user.id,
+        kind: 'api',
+        method: 'interaction.respond',
+        notAfter: delivery.clock.now() + 2500,
+      },
+      () => interaction.respond(choices),
+    );
+  };
+
+  client.on('interactionCreate', (interaction: Interaction) => {
+    const handled = interaction.isChatInputCommand()
+      ? onCommand(interaction)
+      : interaction.isAutocomplete()
+        ? onAutocomplete(interaction)
+        : Promise.resolve();
+    handled.catch((error: unknown) =>
+      log.error('interaction failed', { interaction: interaction.id, error: describeError(error) }),
+    );
+  });
+  client.on('error', (error) => log.error('client error', { error: describeError(error) }));
+
+  const ready = new Promise<void>((resolve) => client.once('clientReady', () => resolve()));
+  await client.login(options.token);
+  await ready;
+  log.info('connected to the gateway', { user: client.user?.id });
+
+  return {
+    client,
+    sendAlert: (channelId, reply, options) => sendDiscordAlert(client.rest, delivery, channelId, reply, options),
+    async stop() {
+      await client.destroy();
+    },
+  };
+}

@@ -1,0 +1,132 @@
+// Starts the chat side from the configuration: the delivery seam, the Discord and Telegram adapters that are
+// configured, and the outbox worker. main.ts calls this once; `stop` undoes it.
+import type Database from 'better-sqlite3';
+import type { CommandDefinition, Services } from '../commands/command.js';
+import type { Config } from '../config/env.js';
+import type { Glossary } from '../glossary/types.js';
+import type { Logger } from '../log/logger.js';
+import { SqliteOutbox } from '../store/outbox.js';
+import { SqliteSubscriptionStore } from '../store/subscriptions.js';
+import { systemClock, type Clock } from './clock.js';
+import { Delivery, type DeliveryOptions } from './delivery.js';
+import { discordAlertSender, startDiscordAdapter, type DiscordAdapter } from './discord.js';
+import { OutboxWorker, subscriptionChatEvents, type OutboxSender } from './outbox-worker.js';
+import { startTelegramAdapter, type TelegramAdapter } from './telegram.js';
+
+export type ChatConfig = Pick<
+  Config,
+  | 'DISCORD_TOKEN'
+  | 'DISCORD_API_BASE'
+  | 'TELEGRAM_BOT_TOKEN'
+  | 'TELEGRAM_API_ROOT'
+  | 'TELEGRAM_WEBHOOK_URL'
+  | 'TELEGRAM_WEBHOOK_SECRET'
+  | 'HTTP_PORT'
+>;
+
+export interface StartChatOptions {
+  config: ChatConfig;
+  /** A database migrated to include the chat tables. */
+  db: Database.Database;
+  glossary: Glossary;
+  commands: readonly CommandDefinition[];
+  /** Other services commands read (market, health). */
+  services?: Omit<Services, 'glossary' | 'subscriptions'>;
+  symbols?: (prefix: string) => readonly string[];
+  log: Logger;
+  clock?: Clock;
+  /** How often the outbox is drained, ms. Default 1000. */
+  drainEveryMs?: number;
+  delivery?: Omit<DeliveryOptions, 'events' | 'log' | 'clock'>;
+}
+
+export interface ChatRuntime {
+  subscriptions: SqliteSubscriptionStore;
+  outbox: SqliteOutbox;
+  delivery: Delivery;
+  discord: DiscordAdapter | undefined;
+  telegram: TelegramAdapter | undefined;
+  worker: OutboxWorker;
+  stop(): Promise<void>;
+}
+
+export async function startChat(options: StartChatOptions): Promise<ChatRuntime> {
+  const { config, log } = options;
+  const clock = options.clock ?? systemClock;
+  const subscriptions = new SqliteSubscriptionStore(options.db);
+  const outbox = new SqliteOutbox(options.db);
+  const recovered = outbox.recoverInFlight({ now: clock.now() });
+  if (recovered.requeued + recovered.unknown > 0)
+    log.warn('outbox rows were in flight at the last shutdown', { ...recovered });
+  const delivery = new Delivery({
+    ...options.delivery,
+    clock,
+    log,
+    events: subscriptionChatEvents(subscriptions, outbox),
+  });
+  const context = (caller: Parameters<Parameters<typeof startDiscordAdapter>[0]['context']>[0]) => ({
+    services: { ...options.services, glossary: options.glossary, subscriptions },
+    now: clock.now(),
+    caller,
+    commands: options.commands,
+  });
+  const reportFailure = (error: unknown, command: string): void => log.error('command failed', { command, error });
+  const senders: { discord?: OutboxSender; telegram?: OutboxSender } = {};
+
+  let discord: DiscordAdapter | undefined;
+  if (config.DISCORD_TOKEN) {
+    discord = await startDiscordAdapter({
+      token: config.DISCORD_TOKEN,
+      ...(config.DISCORD_API_BASE ? { apiBase: config.DISCORD_API_BASE } : {}),
+      commands: options.commands,
+      context,
+      glossary: options.glossary,
+      ...(options.symbols ? { symbols: options.symbols } : {}),
+      delivery,
+      reportFailure,
+      log,
+    });
+    senders.discord = discordAlertSender(discord.client.rest, delivery);
+  }
+  let telegram: TelegramAdapter | undefined;
+  if (config.TELEGRAM_BOT_TOKEN) {
+    const webhook =
+      config.TELEGRAM_WEBHOOK_URL && config.TELEGRAM_WEBHOOK_SECRET
+        ? {
+            url: config.TELEGRAM_WEBHOOK_URL,
+            secretToken: config.TELEGRAM_WEBHOOK_SECRET,
+            port: config.HTTP_PORT ?? 8443,
+            host: '0.0.0.0',
+          }
+        : undefined;
+    telegram = await startTelegramAdapter({
+      token: config.TELEGRAM_BOT_TOKEN,
+      ...(config.TELEGRAM_API_ROOT ? { apiRoot: config.TELEGRAM_API_ROOT } : {}),
+      ...(webhook ? { webhook } : {}),
+      commands: options.commands,
+      context,
+      glossary: options.glossary,
+      delivery,
+      reportFailure,
+      log,
+    });
+    const adapter = telegram;
+    senders.telegram = (row, onPartSent) =>
+      adapter.sendAlert(row.chatId, row.reply, { notAfter: row.notAfter, fromPart: row.partsSent, onPartSent });
+  }
+  const worker = new OutboxWorker({ outbox, clock, senders, log });
+  worker.start(options.drainEveryMs ?? 1000);
+  return {
+    subscriptions,
+    outbox,
+    delivery,
+    discord,
+    telegram,
+    worker,
+    async stop() {
+      await worker.stop();
+      await telegram?.stop();
+      await discord?.stop();
+    },
+  };
+}

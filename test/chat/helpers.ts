@@ -1,0 +1,60 @@
+// Shared helpers of the chat tests: a virtual clock, a database with the chat tables, builders.
+import Database from 'better-sqlite3';
+import type { Clock } from '../../src/chat/clock.js';
+import type { Subscription } from '../../src/domain/ports.js';
+import { migrate } from '../../src/store/migrations.js';
+import type { MarketReading } from '../../src/alerts/types.js';
+
+/** A clock whose sleeps return at once and move virtual time forward; it records every sleep. */
+export function virtualClock(startAt = 1_764_115_200_000): Clock & { sleeps: number[]; advance(ms: number): void } {
+  let now = startAt;
+  const sleeps: number[] = [];
+  return {
+    sleeps,
+    now: () => now,
+    advance: (ms) => {
+      now += ms;
+    },
+    sleep: async (ms) => {
+      sleeps.push(ms);
+      now += Math.max(0, ms);
+      await Promise.resolve();
+    },
+  };
+}
+
+export function chatDatabase(file = ':memory:'): Database.Database {
+  const db = new Database(file);
+  db.pragma('journal_mode = WAL');
+  migrate(db, () => 0);
+  return db;
+}
+
+let nextSubscriptionId = 1;
+export function subscription(overrides: Partial<Subscription> = {}): Subscription {
+  return {
+    id: nextSubscriptionId++,
+    chat: { platform: 'telegram', id: String(1000 + nextSubscriptionId) },
+    markets: null,
+    minLevel: 'warning',
+    regimes: null,
+    createdBy: null,
+    createdAt: 0,
+    paused: false,
+    pausedReason: null,
+    ...overrides,
+  };
+}
+
+export function reading(overrides: Partial<MarketReading> = {}): MarketReading {
+  return {
+    market: 'binanceusdm:BTC/USDT:USDT',
+    level: 'warning',
+    previousLevel: 'elevated',
+    regime: 'loaded',
+    score: 72,
+    reasons: ['Open interest rose 18% in 4 hours while price went nowhere.', 'Funding is at the 99th percentile.'],
+    cascade: 'a 3% drop would liquidate about $420M of longs',
+    ...overrides,
+  };
+}

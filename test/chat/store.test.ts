@@ -1,0 +1,105 @@
+import { describe, expect, it } from 'vitest';
+import { decideAlerts } from '../../src/alerts/rules.js';
+import { enqueueAlerts } from '../../src/chat/fanout.js';
+import { reply } from '../../src/commands/reply.js';
+import { SqliteOutbox } from '../../src/store/outbox.js';
+import { SqliteSubscriptionStore } from '../../src/store/subscriptions.js';
+import { chatDatabase, reading } from './helpers.js';
+
+const chat = { platform: 'telegram' as const, id: '-100' };
+
+describe('the SQLite subscription store', () => {
+  it('creates one subscription per chat and replaces its filters on a second subscribe', () => {
+    const store = new SqliteSubscriptionStore(chatDatabase());
+    store.upsert({ chat, markets: ['BTC'], minLevel: 'warning', regimes: null, createdBy: '7', createdAt: 1 });
+    store.pause(chat, 'blocked');
+    const again = store.upsert({
+      chat,
+      markets: null,
+      minLevel: 'critical',
+      regimes: ['unwinding'],
+      createdBy: '8',
+      createdAt: 2,
+    });
+    expect(again).toMatchObject({
+      markets: null,
+      minLevel: 'critical',
+      regimes: ['unwinding'],
+      paused: false,
+      createdBy: '8',
+    });
+    expect(store.active()).toHaveLength(1);
+  });
+
+  it('pauses, moves and removes a chat', () => {
+    const store = new SqliteSubscriptionStore(chatDatabase());
+    store.upsert({ chat, markets: null, minLevel: 'warning', regimes: null, createdBy: null, createdAt: 1 });
+    store.moveChat(chat, '-1009');
+    expect(store.forChat(chat)).toBeUndefined();
+    store.pause({ platform: 'telegram', id: '-1009' }, 'kicked');
+    expect(store.active()).toEqual([]);
+    expect(store.forChat({ platform: 'telegram', id: '-1009' })?.pausedReason).toBe('kicked');
+    expect(store.remove({ platform: 'telegram', id: '-1009' })).toBe(true);
+    expect(store.remove({ platform: 'telegram', id: '-1009' })).toBe(false);
+  });
+});
+
+describe('the SQLite outbox', () => {
+  const item = (chatId: string) => ({
+    alertId: 'rise:x:warning:1',
+    platform: 'telegram' as const,
+    chatId,
+    reply: reply('t', 'b'),
+    createdAt: 1,
+    notAfter: 10,
+  });
+
+  it('enqueues each alert for each destination once, by idempotency key', () => {
+    const outbox = new SqliteOutbox(chatDatabase());
+    expect(outbox.enqueue([item('1'), item('2')])).toBe(2);
+    expect(outbox.enqueue([item('1'), item('2'), item('3')])).toBe(1);
+    expect(outbox.pending('telegram', 10).map((r) => r.chatId)).toEqual(['1', '2', '3']);
+  });
+
+  it('keeps a chart through the database', () => {
+    const outbox = new SqliteOutbox(chatDatabase());
+    const png = new Uint8Array([1, 2, 3, 250]);
+    outbox.enqueue([{ ...item('1'), reply: { ...reply('t', 'b'), image: { filename: 'c.png', png, alt: 'chart' } } }]);
+    expect(outbox.pending('telegram', 1)[0]?.reply.image).toEqual({ filename: 'c.png', png, alt: 'chart' });
+  });
+
+  it('resolves rows in flight at a crash: Discord requeued, Telegram marked unknown (or resent when asked)', () => {
+    const db = chatDatabase();
+    const outbox = new SqliteOutbox(db);
+    outbox.enqueue([item('1'), item('2'), { ...item('9'), platform: 'discord' }]);
+    for (const row of [...outbox.pending('telegram', 10), ...outbox.pending('discord', 10)])
+      outbox.markAttempting(row.id, 5);
+    expect(outbox.recoverInFlight({ now: 6 })).toEqual({ requeued: 1, unknown: 2 });
+    expect(outbox.counts()).toMatchObject({ pending: 1, unknown: 2, attempting: 0 });
+  });
+});
+
+describe('alerts through the outbox across cycles', () => {
+  it('enqueue nothing new when a cycle is decided twice, and hold back the repeat in the next cycle', () => {
+    const db = chatDatabase();
+    const subscriptions = new SqliteSubscriptionStore(db);
+    const outbox = new SqliteOutbox(db);
+    subscriptions.upsert({ chat, markets: null, minLevel: 'warning', regimes: null, createdBy: null, createdAt: 0 });
+    const cycle = (now: number, level: 'warning' | 'critical') =>
+      decideAlerts({
+        readings: [reading({ level, previousLevel: 'elevated' })],
+        subscriptions: subscriptions.active(),
+        lastAlerts: outbox.lastAlerts(now - 24 * 3_600_000),
+        now,
+      });
+    const first = cycle(1_000_000, 'warning');
+    expect(enqueueAlerts(outbox, first, { now: 1_000_000, maxDelayMs: 60_000 })).toBe(1);
+    expect(enqueueAlerts(outbox, first, { now: 1_000_000, maxDelayMs: 60_000 })).toBe(0);
+    expect(outbox.lastAlerts()).toEqual([
+      { destination: 'telegram:-100', market: 'binanceusdm:BTC/USDT:USDT', level: 'warning', at: 1_000_000 },
+    ]);
+    // The same level ten minutes later is held back; critical goes out.
+    expect(cycle(1_600_000, 'warning')).toEqual([]);
+    expect(cycle(1_600_000, 'critical')[0]?.kind).toBe('escalation');
+  });
+});
