@@ -2,6 +2,7 @@ import type { CommandDefinition } from './command.js';
 import { booleanArg, stringArg } from './command.js';
 import { userError } from './errors.js';
 import { reply } from './reply.js';
+import { liveLine } from './live.js';
 import { fitText } from './text.js';
 import type { GlossaryEntry } from '../glossary/types.js';
 
@@ -39,7 +40,7 @@ export const termCommand: CommandDefinition = {
     },
     { name: 'full', description: 'show the whole entry with its explanation and sources', type: 'boolean' },
   ],
-  run(args, { services }) {
+  run(args, { services, now }) {
     const query = stringArg(args, 'query') ?? '';
     const full = booleanArg(args, 'full');
     const result = services.glossary.lookup(query);
@@ -56,14 +57,16 @@ export const termCommand: CommandDefinition = {
     if (result.matchedBy === 'fulltext' && result.alternatives.length > 0) {
       parts.push(`Also see: ${result.alternatives.map((a) => a.title).join(', ')}`);
     }
+    const live = entry.live === null ? null : liveLine(entry.live, services, now);
     const related = entry.related.map((id) => services.glossary.byId(id)).filter((e) => e !== undefined);
     return reply(entry.title, parts.join('\n\n'), {
+      fields: live === null ? [] : [{ name: 'Now', value: live }],
       links: [
         ...related.map((r) => ({ label: r.title, command: `term ${r.id}` })),
         ...(full ? entry.sources.map((s) => ({ label: s.title, url: s.url })) : []),
       ],
       more: `term ${entry.id} --full`,
-      data: { matchedBy: result.matchedBy, entry: entryData(entry) },
+      data: { matchedBy: result.matchedBy, entry: entryData(entry), live },
     });
   },
 };

@@ -1,0 +1,123 @@
+import type { MarketAssessment } from '../risk/assess.js';
+import type { RiskCycle } from '../risk/cycle.js';
+import type { ScoreComponent } from '../risk/score.js';
+import { formatUsd } from './text.js';
+import type { CommandDefinition } from './command.js';
+import { stringArg } from './command.js';
+import { userError } from './errors.js';
+import { reply, type Reply, type ReplyLink } from './reply.js';
+import { currentRisk } from './riskData.js';
+import { resolveSymbol } from './symbols.js';
+
+/** The glossary entry that explains each score component. */
+const COMPONENT_TERMS: Record<ScoreComponent, { id: string; label: string }> = {
+  leverageBuildUp: { id: 'open-interest', label: 'Open interest' },
+  fundingCrowding: { id: 'funding-rate', label: 'Funding rate' },
+  basisStretch: { id: 'basis', label: 'Basis' },
+  liquidationSurge: { id: 'liquidation-cascade', label: 'Liquidation cascade' },
+  priceStress: { id: 'deleveraging-spiral', label: 'Deleveraging spiral' },
+  liquidityThinness: { id: 'order-book-depth', label: 'Order-book depth' },
+  oiFlush: { id: 'forced-deleveraging', label: 'Forced deleveraging' },
+};
+
+const TOP_MARKETS = 10;
+/** The shock the market-wide reply quotes from the stress grid. */
+const HEADLINE_SHOCK = 0.1;
+
+function marketLine(m: Pick<MarketAssessment, 'exchange' | 'symbol' | 'score' | 'level'>, regime: string): string {
+  return `${m.symbol} on ${m.exchange}: ${m.score} ${m.level}${regime === 'quiet' ? '' : `, ${regime}`}`;
+}
+
+function marketWideReply(cycle: RiskCycle): Reply {
+  const wide = cycle.marketWide;
+  const drop = cycle.stress.rows.find((r) => r.direction === 'down' && r.shock === HEADLINE_SHOCK);
+  const stressLine = drop
+    ? `A ${HEADLINE_SHOCK * 100}% drop would force about ${formatUsd(drop.liquidatedUsd)} of liquidations across ${cycle.stress.markets} watched markets (an estimate).`
+    : '';
+  const top = cycle.markets.slice(0, TOP_MARKETS).map((m) => marketLine(m, m.regime.regime));
+  return reply(
+    `Market-wide spiral risk: ${wide.score}/100 (${wide.level})`,
+    [wide.reason, stressLine].filter(Boolean).join('\n\n'),
+    {
+      level: wide.level,
+      fields: [
+        { name: `Top markets by score (of ${cycle.markets.length})`, value: top.join('\n') || 'none yet' },
+        {
+          name: 'Levels',
+          value: Object.entries(wide.levelCounts)
+            .map(([level, count]) => `${level} ${count}`)
+            .join(' · '),
+        },
+      ],
+      links: [
+        { label: 'Deleveraging spiral', command: 'term deleveraging-spiral' },
+        { label: 'Stress test', command: 'term stress-test' },
+      ],
+      more: 'risk <symbol> explains one market',
+      data: {
+        at: cycle.at,
+        marketWide: wide,
+        stress: cycle.stress,
+        markets: cycle.markets.map(({ features: _features, ...rest }) => rest),
+      },
+    },
+  );
+}
+
+function marketReply(assessment: MarketAssessment, others: readonly MarketAssessment[]): Reply {
+  const a = assessment;
+  const confidence = `Confidence ${Math.round(a.confidence * 100)}%: ${a.confidence < 1 ? 'some inputs are missing, and a missing input never adds points.' : 'every input present.'}`;
+  const fields = a.reasons.map((r) => ({ name: `${r.label}: ${r.points}/${r.maxPoints}`, value: r.text }));
+  if (others.length > 0) {
+    fields.push({ name: 'Other venues', value: others.map((o) => marketLine(o, o.regime.regime)).join('\n') });
+  }
+  const links: ReplyLink[] = a.reasons
+    .filter((r) => r.points > 0)
+    .map((r) => COMPONENT_TERMS[r.component])
+    .map((t) => ({ label: t.label, command: `term ${t.id}` }));
+  return reply(
+    `${a.symbol} on ${a.exchange}: ${a.score}/100 (${a.level}, ${a.regime.regime})`,
+    [a.regime.reason, confidence].join('\n\n'),
+    {
+      level: a.level,
+      fields,
+      links,
+      more: `cascade ${a.symbol} estimates a liquidation cascade`,
+      data: { assessment: a, otherVenues: others.map(({ features: _features, ...rest }) => rest) },
+    },
+  );
+}
+
+export const riskCommand: CommandDefinition = {
+  name: 'risk',
+  description: 'The spiral score of the whole market, or of one market with its reasons',
+  usage: 'risk [symbol]',
+  slow: true,
+  options: [
+    {
+      name: 'symbol',
+      description: 'a market: BTC, ETHUSDT or BTC/USDT:USDT',
+      type: 'string',
+      maxLength: 40,
+      autocomplete: 'symbol',
+    },
+  ],
+  run(args, { services, now }) {
+    if (!services.market) return userError('noData', { what: 'Market data is not running in this process.' });
+    const cycle = currentRisk(services, now);
+    if (!cycle) return userError('noData', { what: 'No market has been polled yet: the first poll has not finished.' });
+    const query = stringArg(args, 'symbol');
+    if (query === undefined) return marketWideReply(cycle);
+    const resolved = resolveSymbol(query, services.market.markets());
+    if (resolved.kind === 'miss') {
+      return userError('unknownSymbol', { symbol: query, suggestions: resolved.suggestions.join(', ') });
+    }
+    const keys = new Set(resolved.markets.map((m) => `${m.exchange}:${m.symbol}`));
+    const matching = cycle.markets
+      .filter((m) => keys.has(m.market))
+      .sort((x, y) => (y.openInterestUsd ?? 0) - (x.openInterestUsd ?? 0));
+    const [largest, ...others] = matching;
+    if (!largest) return userError('noData', { what: `No snapshot of ${query} yet: the first poll has not finished.` });
+    return marketReply(largest, others);
+  },
+};

@@ -1,0 +1,28 @@
+// The risk figures commands show: the running bot's latest pass when there is one, else a pass computed now
+// from the stored history (the CLI, or the first seconds after start-up).
+import type { MarketHistory } from '../domain/market.js';
+import { runRiskCycle, type RiskCycle } from '../risk/cycle.js';
+import type { Services } from './command.js';
+
+/** How much history a pass reads: the window the risk engine's features look back over. */
+export const RISK_HISTORY_MS = 24 * 60 * 60 * 1000;
+
+export function histories(services: Services, now: number): MarketHistory[] {
+  const market = services.market;
+  if (!market) return [];
+  return market.markets().map((m) => market.history(m.exchange, m.symbol, now - RISK_HISTORY_MS));
+}
+
+export function currentRisk(services: Services, now: number): RiskCycle | undefined {
+  const latest = services.risk?.latest();
+  if (latest) return latest;
+  if (!services.market) return undefined;
+  const coverage = new Map(services.health?.venueHealth().map((h) => [h.exchange, h.liquidationCoverage]));
+  const cycle = runRiskCycle({
+    histories: histories(services, now),
+    now,
+    coverage: (exchange) => coverage.get(exchange),
+    leverageTiers: services.leverageTiers,
+  });
+  return cycle.markets.length > 0 ? cycle : undefined;
+}
