@@ -123,3 +123,19 @@ export interface VenueHealth {
   liquidationCoverage: LiquidationCoverage;
   lastLiquidationAt: number | null;
 }
+
+/**
+ * One step of a market's public leverage (risk-limit) table, as the risk engine reads it. A position whose size is
+ * between `floor` and `cap` (in `unit`: USD notional on Bybit, base units on OKX, whose tiers are in contracts)
+ * may use at most `maxLeverage` and is liquidated below `maintenanceMarginRate`.
+ */
+export const leverageTierSchema = z.object({
+  tier: z.number().int().positive(),
+  unit: z.enum(['usd', 'base']),
+  floor: nonNegative,
+  /** `null` for the last, open-ended tier. */
+  cap: positive.nullable(),
+  maintenanceMarginRate: nonNegative,
+  maxLeverage: positive,
+});
+export type LeverageTier = z.infer<typeof leverageTierSchema>;

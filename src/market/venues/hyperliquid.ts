@@ -1,0 +1,81 @@
+// Hyperliquid. Request plan per fast cycle: one `POST /info {"type":"metaAndAssetCtxs"}` (fetchFundingRates), whose
+// `universe[i]` and `assetCtxs[i]` ccxt merges into one item per market: mark, oracle (index) price, funding per
+// hour, open interest in coins, 24 h notional volume. Markets load with the same single call (swap only, no
+// currencies). Funding is paid hourly. There is no public liquidation channel: liquidations are "not streamed".
+import type { MarketInterface as Market } from 'ccxt';
+import { hyperliquidAssetSchema } from '../schemas.js';
+import { parseItems } from '../normalise.js';
+import type { Quote, VenueMarket } from '../types.js';
+import { expectPlausible, infosOf, isLinearStablePerpetual } from './adapter.js';
+import type { VenueAdapter, VenueContext } from './adapter.js';
+
+const VENUE = 'hyperliquid';
+const HOUR_MS = 3_600_000;
+
+export function hyperliquidMarket(market: Market): VenueMarket | null {
+  if (!isLinearStablePerpetual(market)) return null;
+  const info = (market.info ?? {}) as Record<string, unknown>;
+  if (info['hip3'] === true) return null; // builder-deployed markets live on other dexes
+  // ccxt's id is the asset's index; raw items name the coin, which is also what l2Book asks for.
+  const baseName = (market as unknown as Record<string, unknown>)['baseName'];
+  const coin = typeof baseName === 'string' ? baseName : info['name'];
+  if (typeof coin !== 'string' || coin.length === 0) return null;
+  return {
+    exchange: VENUE,
+    symbol: market.symbol,
+    venueId: coin,
+    base: market.base,
+    quote: market.quote,
+    settle: market.settle ?? market.quote,
+    contractSize: market.contractSize ?? 1,
+    fundingIntervalHours: 1,
+  };
+}
+
+/** The next funding settlement: Hyperliquid pays at the top of every hour. */
+export function nextHourAt(now: number): number {
+  return (Math.floor(now / HOUR_MS) + 1) * HOUR_MS;
+}
+
+/** Asset contexts as quotes; open interest is in coins (contract size 1). */
+export function parseHyperliquidAssets(
+  items: readonly unknown[],
+  marketOf: (id: string) => VenueMarket | undefined,
+  now: number,
+) {
+  return parseItems('hyperliquid.assetCtx', hyperliquidAssetSchema, items, {
+    idKeys: ['name'],
+    marketOf,
+    map: (item, market): Partial<Quote> => ({
+      markPrice: item.markPx,
+      indexPrice: item.oraclePx !== null && item.oraclePx > 0 ? item.oraclePx : null,
+      fundingRate: item.funding,
+      nextFundingAt: nextHourAt(now),
+      fundingIntervalHours: 1,
+      openInterestContracts: item.openInterest / market.contractSize,
+      volume24hUsd: item.dayNtlVlm,
+    }),
+  });
+}
+
+export const hyperliquidAdapter: VenueAdapter = {
+  id: VENUE,
+  // Perpetuals only, and no spotMeta call for currencies: market loading is one metaAndAssetCtxs request.
+  ccxtConfig: { options: { fetchMarkets: { types: ['swap'] } }, has: { fetchCurrencies: false } },
+  required: ['fetchFundingRates'],
+  rateLimitStatuses: [429],
+  rateLimitBodyCodes: [],
+  toMarket: (market) => hyperliquidMarket(market),
+  async fetchQuotes(ctx: VenueContext) {
+    const parsed = await ctx.call('metaAndAssetCtxs', async () => {
+      const result = parseHyperliquidAssets(infosOf(await ctx.exchange.fetchFundingRates()), ctx.marketById, ctx.now());
+      expectPlausible(VENUE, 'metaAndAssetCtxs', result.values.size, ctx.expectedMarkets, result.rejections);
+      return result;
+    });
+    return { quotes: parsed.values, rejections: parsed.rejections, failures: [] };
+  },
+  orderBookLimit: undefined,
+  longShortPeriod: undefined,
+  liquidations: undefined,
+  markPrices: undefined,
+};
