@@ -1,32 +1,131 @@
 // Runs one command from the command line and prints its reply.
-// Exit codes: 0 answered, 1 the user's mistake (unknown term, bad argument), 2 the program could not run.
-import type { CommandContext } from '../commands/command.js';
-import { commands } from '../commands/index.js';
-import { dispatch, type CommandInput } from '../commands/dispatch.js';
-import type { Reply } from '../commands/reply.js';
+// Exit codes: 0 answered, 1 the user's mistake (unknown term, bad argument) or nothing to show, 2 the program
+// could not run (bad configuration, a broken glossary file).
+import { existsSync } from 'node:fs';
+import { REST } from 'discord.js';
+import { openApp } from '../app.js';
 import { renderText } from '../chat/text.js';
+import { registerDiscordCommands } from '../chat/discord-commands.js';
+import type { CommandContext, Services } from '../commands/command.js';
+import { dispatch } from '../commands/dispatch.js';
+import { commands } from '../commands/index.js';
+import type { Reply } from '../commands/reply.js';
+import { loadConfig, type Config } from '../config/env.js';
 import { loadGlossary } from '../glossary/load.js';
-import { createLogger } from '../log/logger.js';
+import { createLogger, type Logger } from '../log/logger.js';
+import type { VenueCycleReport } from '../market/service.js';
+
+/** Commands that read the market data the bot stored (DATA_DIR). */
+const READS_STORE = new Set(['market', 'status', 'risk', 'cascade']);
+
+type Write = (text: string) => void;
 
 function replyJson(answer: Reply): string {
   if (answer.error) return JSON.stringify({ error: answer.error.id, title: answer.title, message: answer.body });
   return JSON.stringify(answer.data);
 }
 
-export async function runCli(argv: readonly string[], write: (text: string) => void): Promise<number> {
-  const json = argv.includes('--json');
-  const words = argv.filter((word) => word !== '--json');
-  const [name = 'help', ...rest] = words;
-  const log = createLogger({ level: 'warn', format: process.stderr.isTTY ? 'pretty' : 'json' });
-  const glossary = loadGlossary();
-  const context: CommandContext = {
-    services: { glossary },
-    now: Date.now(),
-    caller: { platform: 'cli', canManageSubscriptions: true },
+function readConfig(): Config {
+  if (existsSync('.env')) process.loadEnvFile('.env');
+  return loadConfig(process.env);
+}
+
+function pollTable(reports: readonly VenueCycleReport[]): string {
+  const header = ['venue', 'markets updated', 'requests', 'errors', 'duration', 'result'];
+  const rows = reports.map((r) => [
+    r.exchange,
+    String(r.marketsUpdated),
+    String(r.requests),
+    String(r.errors),
+    `${(r.durationMs / 1000).toFixed(2)} s`,
+    r.ok ? 'ok' : `failed: ${r.error ?? 'unknown'}`,
+  ]);
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => (row[i] ?? '').length)));
+  return [header, ...rows]
+    .map((row) =>
+      row
+        .map((cell, i) => cell.padEnd(widths[i] ?? 0))
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n');
+}
+
+/** `poll --once [--json]`: one full cycle of every venue, written to the store. */
+async function poll(words: readonly string[], json: boolean, log: Logger, write: Write): Promise<number> {
+  if (!words.includes('--once')) {
+    write('poll runs one cycle and exits: use "poll --once". The bot itself polls on its schedule (npm start).');
+    return 1;
+  }
+  const config = readConfig();
+  const app = openApp(config, log, { market: true });
+  try {
+    const market = app.market;
+    if (!market) return 2;
+    const reports = await market.pollOnce({ include: ['slow', 'depth'] });
+    app.savedHealth.save(market.venueHealth(), Date.now());
+    write(json ? JSON.stringify({ venues: reports }) : pollTable(reports));
+    return reports.some((r) => r.ok) ? 0 : 1;
+  } finally {
+    await app.close();
+  }
+}
+
+/** `discord:register [--guild ID]`: creates or updates the slash commands, only when they changed. */
+async function registerDiscord(words: readonly string[], write: Write): Promise<number> {
+  const config = readConfig();
+  if (config.DISCORD_TOKEN === undefined || config.DISCORD_APPLICATION_ID === undefined) {
+    write('discord:register needs DISCORD_TOKEN and DISCORD_APPLICATION_ID (see .env.example).');
+    return 2;
+  }
+  const guildAt = words.indexOf('--guild');
+  const guildId = guildAt >= 0 ? words[guildAt + 1] : config.DISCORD_GUILD_ID;
+  const rest = new REST(config.DISCORD_API_BASE ? { api: config.DISCORD_API_BASE } : {}).setToken(config.DISCORD_TOKEN);
+  const result = await registerDiscordCommands({
+    rest,
+    applicationId: config.DISCORD_APPLICATION_ID,
+    ...(guildId ? { guildId } : {}),
     commands,
-  };
-  const input: CommandInput = { name, kind: 'words', words: rest };
-  const answer = await dispatch(input, context, (error, command) => log.error('command failed', { command, error }));
-  write(json ? replyJson(answer) : renderText(answer));
-  return answer.error ? 1 : 0;
+  });
+  write(
+    result.changed
+      ? `Registered ${commands.length} commands (${result.scope}). Changes:\n${result.differences.map((d) => `- ${d}`).join('\n')}`
+      : `The ${result.scope} commands are up to date: nothing sent.`,
+  );
+  return 0;
+}
+
+async function runCommand(
+  name: string,
+  words: readonly string[],
+  json: boolean,
+  log: Logger,
+  write: Write,
+): Promise<number> {
+  const app = READS_STORE.has(name) ? openApp(readConfig(), log, { market: false }) : undefined;
+  try {
+    const services: Services = app ? app.services() : { glossary: loadGlossary() };
+    const context: CommandContext = {
+      services,
+      now: Date.now(),
+      caller: { platform: 'cli', canManageSubscriptions: true },
+      commands,
+    };
+    const answer = await dispatch({ name, kind: 'words', words }, context, (error, command) =>
+      log.error('command failed', { command, error }),
+    );
+    write(json ? replyJson(answer) : renderText(answer));
+    return answer.error ? 1 : 0;
+  } finally {
+    await app?.close();
+  }
+}
+
+export async function runCli(argv: readonly string[], write: Write): Promise<number> {
+  const json = argv.includes('--json');
+  const [name = 'help', ...words] = argv.filter((word) => word !== '--json');
+  const log = createLogger({ level: 'warn', format: process.stderr.isTTY ? 'pretty' : 'json' });
+  if (name === 'poll') return poll(words, json, log, write);
+  if (name === 'discord:register') return registerDiscord(words, write);
+  return runCommand(name, words, json, log, write);
 }

@@ -36,7 +36,7 @@ export const statusCommand: CommandDefinition = {
     if (!services.health) return userError('noData', { what: 'Market data is not running in this process.' });
     const venues = services.health.venueHealth();
     const healthy = venues.filter((v) => v.state === 'ok').length;
-    const level = healthy === venues.length ? 'calm' : healthy === 0 ? 'critical' : 'warning';
+    const level = healthy === venues.length ? 'info' : healthy === 0 ? 'critical' : 'warning';
     return reply('Status', `${healthy} of ${venues.length} venue(s) healthy.`, {
       level,
       fields: venues.map((v) => ({ name: v.exchange, value: describeVenue(v, now) })),

@@ -34,11 +34,7 @@ export function formatPercent(fraction: number, digits = 2): string {
 }
 
 /** Formats a price with sensible precision: 104,820.5 / 3.412 / 0.00001234. */
-export function formatPrice(price: number): string {
-  if (price >= 1000) return price.toLocaleString('en-US', { maximumFractionDigits: 1 });
-  if (price >= 1) return price.toLocaleString('en-US', { maximumFractionDigits: 4 });
-  return price.toPrecision(4);
-}
+export { price as formatPrice } from '../domain/format.js';
 
 /** Formats a duration in ms as "45 s", "12 min", "3 h 5 min", "2 d 4 h". */
 export function formatDuration(durationMs: number): string {

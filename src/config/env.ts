@@ -1,5 +1,6 @@
 // One zod schema for every environment variable Spiralwatch reads. `loadConfig` reports every problem at once
 // and never echoes a secret's value.
+import cron from 'node-cron';
 import { z } from 'zod';
 import { EXCHANGE_IDS, exchangeIdSchema } from '../domain/market.js';
 
@@ -31,7 +32,7 @@ const cronExpression = (fallback: string) =>
     .string()
     .trim()
     .default(fallback)
-    .refine((value) => [5, 6].includes(value.split(/\s+/).length), {
+    .refine((value) => cron.validate(value), {
       message: 'must be a cron expression of 5 or 6 fields, e.g. "*/30 * * * * *"',
     });
 
@@ -58,6 +59,7 @@ export const envSchema = z.object({
   FAST_POLL_CRON: cronExpression('*/30 * * * * *'),
   DEPTH_POLL_CRON: cronExpression('15 * * * * *'),
   SLOW_POLL_CRON: cronExpression('0 */15 * * * *'),
+  RISK_CRON: cronExpression('10,40 * * * * *'),
   OPEN_INTEREST_REQUESTS_PER_CYCLE: positiveInt(40),
   REQUEST_TIMEOUT_MS: positiveInt(10_000),
   EXCHANGE_ORIGIN_OVERRIDES: originOverrides,

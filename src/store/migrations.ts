@@ -135,6 +135,14 @@ export const MIGRATIONS: readonly string[] = [
     PRIMARY KEY (destination, market)
   ) STRICT, WITHOUT ROWID;
   `,
+  // 3: the last known health of each venue, so that `status` from the command line sees what the bot sees.
+  `
+  CREATE TABLE venue_health (
+    exchange TEXT PRIMARY KEY,
+    health_json TEXT NOT NULL,
+    updated_at INTEGER NOT NULL
+  ) STRICT;
+  `,
 ];
 
 export interface MigrationResult {

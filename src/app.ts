@@ -1,0 +1,64 @@
+// Opens the parts that both `npm start` and the command line need: the glossary, the store and (for the bot and
+// `poll`) the market service. main.ts adds the schedule, the risk loop and the chats.
+import type { Services } from './commands/command.js';
+import type { Config } from './config/env.js';
+import { loadGlossary } from './glossary/load.js';
+import type { Glossary } from './glossary/types.js';
+import type { Logger } from './log/logger.js';
+import { createMarketService, type MarketService } from './market/service.js';
+import { openStore, type SqliteMarketStore } from './store/index.js';
+import { SqliteVenueHealth } from './store/venue-health.js';
+
+export interface App {
+  glossary: Glossary;
+  store: SqliteMarketStore;
+  /** The last known venue health, as the bot saved it. */
+  savedHealth: SqliteVenueHealth;
+  /** Present when opened with `market: true`. */
+  market: MarketService | undefined;
+  /** The services commands read: live market health when the service runs, the saved one otherwise. */
+  services(): Services;
+  close(): Promise<void>;
+}
+
+export interface OpenAppOptions {
+  /** Create the market service (not started). */
+  market: boolean;
+  now?: () => number;
+}
+
+/** Milliseconds between two runs of a cron expression with a seconds field like `*\/30 * * * * *` (30 s fallback). */
+function pollIntervalMs(expression: string): number {
+  const every = /^\*\/(\d+)\s/.exec(expression);
+  return every ? Number(every[1]) * 1000 : 30_000;
+}
+
+export function openApp(config: Config, log: Logger, options: OpenAppOptions): App {
+  const now = options.now ?? Date.now;
+  const glossary = loadGlossary();
+  const store = openStore({
+    dataDir: config.DATA_DIR,
+    retentionDays: config.RETENTION_DAYS,
+    now,
+    expectedPollMs: pollIntervalMs(config.FAST_POLL_CRON),
+    onRejected: (error) => log.warn('store refused rows', { error: error.message }),
+  });
+  const savedHealth = new SqliteVenueHealth(store.db);
+  const market = options.market ? createMarketService({ config, sink: store, now, log }) : undefined;
+  return {
+    glossary,
+    store,
+    savedHealth,
+    market,
+    services: () => ({
+      glossary,
+      market: store,
+      health: market ?? savedHealth,
+      ...(market ? { leverageTiers: (exchange, symbol) => market.leverageTiers(exchange, symbol) } : {}),
+    }),
+    async close() {
+      await market?.stop();
+      store.close();
+    },
+  };
+}

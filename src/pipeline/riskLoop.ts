@@ -1,0 +1,189 @@
+// The middle of the one-way flow: reads the stored history, runs the risk engine, decides the alerts and hands
+// them on (the outbox for chats, the console when no chat is configured). Keeps the levels of the previous
+// pass for hysteresis and serves the latest pass to commands.
+import { decideAlerts, destinationOf } from '../alerts/rules.js';
+import { MARKET_WIDE, type LastAlert, type MarketReading } from '../alerts/types.js';
+import type { Reply } from '../commands/reply.js';
+import { RISK_HISTORY_MS } from '../commands/riskData.js';
+import { price, usd } from '../domain/format.js';
+import type { ExchangeId, LeverageTier, MarketKey } from '../domain/market.js';
+import type { MarketDataReader, Subscription, SubscriptionStore, VenueHealthReader } from '../domain/ports.js';
+import type { Logger } from '../log/logger.js';
+import type { MarketAssessment } from '../risk/assess.js';
+import { runCascade } from '../risk/cascade.js';
+import { levelsOf, runRiskCycle, type RiskCycle } from '../risk/cycle.js';
+import type { RiskLevel } from '../risk/levels.js';
+
+/** The cascade every alert quotes. */
+const ALERT_SHOCK = 0.05;
+const REASONS_PER_ALERT = 3;
+
+/** Where decided alerts go. */
+export interface AlertSink {
+  /** Active subscriptions to decide for. */
+  subscriptions(): readonly Subscription[];
+  lastAlerts(): readonly LastAlert[];
+  deliver(alerts: ReturnType<typeof decideAlerts>, now: number): void;
+}
+
+export interface RiskLoopOptions {
+  market: MarketDataReader;
+  health?: VenueHealthReader;
+  leverageTiers?: (exchange: ExchangeId, symbol: string) => readonly LeverageTier[] | undefined;
+  sinks: readonly AlertSink[];
+  now: () => number;
+  log: Logger;
+}
+
+export interface RiskPass {
+  cycle: RiskCycle;
+  readings: MarketReading[];
+  alerts: number;
+  durationMs: number;
+}
+
+export interface RiskLoop {
+  /** One pass: score every market, decide and hand on the alerts. Never throws: a failure is logged. */
+  runOnce(): RiskPass | undefined;
+  latest(): RiskCycle | undefined;
+}
+
+function cascadeLine(cycle: RiskCycle, assessment: MarketAssessment): string | null {
+  const profile = cycle.profiles.get(assessment.market);
+  if (!profile) return null;
+  // Quote the direction the crowd is exposed to: a long-crowded market is hurt by a drop.
+  const direction = assessment.crowdedSide === 'short' ? 'up' : 'down';
+  const outcome = runCascade(profile, ALERT_SHOCK, direction);
+  const finalPrice = (1 + (direction === 'down' ? -outcome.totalMove : outcome.totalMove)) * profile.price;
+  return (
+    `a ${ALERT_SHOCK * 100}% ${direction === 'down' ? 'drop' : 'rise'} would force about ${usd(outcome.liquidatedUsd)} ` +
+    `of liquidations and carry the price to about ${price(finalPrice)} (estimate)`
+  );
+}
+
+export function toReadings(
+  cycle: RiskCycle,
+  previous: ReadonlyMap<MarketKey, RiskLevel>,
+  previousWide: RiskLevel | null,
+): MarketReading[] {
+  const readings: MarketReading[] = cycle.markets.map((m) => ({
+    market: m.market,
+    level: m.level,
+    previousLevel: previous.get(m.market) ?? 'calm',
+    regime: m.regime.regime,
+    score: m.score,
+    reasons: [
+      m.regime.reason,
+      ...[...m.reasons]
+        .sort((a, b) => b.points - a.points)
+        .filter((r) => r.points > 0)
+        .map((r) => r.text),
+    ].slice(0, REASONS_PER_ALERT),
+    cascade: cascadeLine(cycle, m),
+  }));
+  const wide = cycle.marketWide;
+  const drop = cycle.stress.rows.find((r) => r.direction === 'down' && r.shock === 0.1);
+  readings.push({
+    market: MARKET_WIDE,
+    level: wide.level,
+    previousLevel: previousWide ?? 'calm',
+    regime: wide.regimeCounts.unwinding > 0 ? 'unwinding' : wide.regimeCounts.loaded > 0 ? 'loaded' : 'quiet',
+    score: wide.score,
+    reasons: [wide.reason],
+    cascade: drop
+      ? `a 10% drop would force about ${usd(drop.liquidatedUsd)} of liquidations across watched markets (estimate)`
+      : null,
+  });
+  return readings;
+}
+
+export function createRiskLoop(options: RiskLoopOptions): RiskLoop {
+  let previousLevels = new Map<MarketKey, RiskLevel>();
+  let previousWide: RiskLevel | null = null;
+  let latest: RiskCycle | undefined;
+  const log = options.log.child({ module: 'risk' });
+
+  function runOnce(): RiskPass | undefined {
+    const started = performance.now();
+    const now = options.now();
+    try {
+      const coverage = new Map(options.health?.venueHealth().map((h) => [h.exchange, h.liquidationCoverage]));
+      const histories = options.market
+        .markets()
+        .map((m) => options.market.history(m.exchange, m.symbol, now - RISK_HISTORY_MS));
+      const cycle = runRiskCycle({
+        histories,
+        now,
+        previousLevels,
+        previousMarketWideLevel: previousWide,
+        coverage: (exchange) => coverage.get(exchange),
+        leverageTiers: options.leverageTiers,
+      });
+      const readings = toReadings(cycle, previousLevels, previousWide);
+      let alerts = 0;
+      for (const sink of options.sinks) {
+        const decided = decideAlerts({
+          readings,
+          subscriptions: sink.subscriptions(),
+          lastAlerts: sink.lastAlerts(),
+          now,
+        });
+        if (decided.length > 0) sink.deliver(decided, now);
+        alerts += decided.length;
+      }
+      previousLevels = levelsOf(cycle);
+      previousWide = cycle.marketWide.level;
+      latest = cycle;
+      const durationMs = performance.now() - started;
+      log.debug('risk pass', { markets: cycle.markets.length, alerts, durationMs: Math.round(durationMs) });
+      return { cycle, readings, alerts, durationMs };
+    } catch (error) {
+      log.error('risk pass failed', { error });
+      return undefined;
+    }
+  }
+
+  return { runOnce, latest: () => latest };
+}
+
+/** Alerts for the console: one implicit subscription to every market at warning or above, cooldown kept in memory. */
+export function consoleAlertSink(post: (reply: Reply) => void): AlertSink {
+  const subscription: Subscription = {
+    id: 0,
+    chat: { platform: 'console', id: 'stdout' },
+    markets: null,
+    minLevel: 'warning',
+    regimes: null,
+    createdBy: null,
+    createdAt: 0,
+    paused: false,
+    pausedReason: null,
+  };
+  const last = new Map<string, LastAlert>();
+  return {
+    subscriptions: () => [subscription],
+    lastAlerts: () => [...last.values()],
+    deliver(alerts, now) {
+      for (const alert of alerts) {
+        post(alert.reply);
+        for (const { market, level } of alert.markets) {
+          last.set(market, { destination: destinationOf(subscription), market, level, at: now });
+        }
+      }
+    },
+  };
+}
+
+/** Alerts for Discord and Telegram: the subscriptions and the outbox in SQLite. */
+export function chatAlertSink(
+  subscriptions: SubscriptionStore,
+  outbox: { lastAlerts(): readonly LastAlert[] },
+  enqueue: (alerts: ReturnType<typeof decideAlerts>, now: number) => void,
+): AlertSink {
+  return {
+    subscriptions: () =>
+      subscriptions.active().filter((s) => s.chat.platform === 'discord' || s.chat.platform === 'telegram'),
+    lastAlerts: () => outbox.lastAlerts(),
+    deliver: enqueue,
+  };
+}
