@@ -244,7 +244,8 @@ export class VenueRunner {
     let state: VenueHealthState;
     if (this.disabledReason !== null) state = 'disabled';
     else if (this.consecutiveFailures >= this.options.tuning.degradedAfterFailures) state = 'degraded';
-    else if (!this.hasPolled) state = 'not polled';
+    // A venue that never answered is not healthy, even before its failures count as degraded.
+    else if (this.lastSuccessAt === null) state = 'not polled';
     else state = 'ok';
     const pausedMs = this.seam?.pauseRemainingMs() ?? 0;
     return {
