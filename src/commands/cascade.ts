@@ -5,7 +5,7 @@ import { booleanArg, numberArg, stringArg } from './command.js';
 import { userError } from './errors.js';
 import { reply } from './reply.js';
 import { RISK_HISTORY_MS } from './riskData.js';
-import { resolveSymbol } from './symbols.js';
+import { notPolledYet, resolveOrReply, symbolOption } from './symbols.js';
 import { formatPrice, formatUsd } from './text.js';
 
 const DEFAULT_SHOCK_PERCENT = 5;
@@ -62,14 +62,7 @@ export const cascadeCommand: CommandDefinition = {
   usage: 'cascade <symbol> [shock%] [--up]',
   slow: true,
   options: [
-    {
-      name: 'symbol',
-      description: 'a market: BTC, ETHUSDT or BTC/USDT:USDT',
-      type: 'string',
-      required: true,
-      maxLength: 40,
-      autocomplete: 'symbol',
-    },
+    symbolOption(true),
     {
       name: 'shock',
       description: `the initial move in percent, 0.1 to 50 (default ${DEFAULT_SHOCK_PERCENT})`,
@@ -83,10 +76,8 @@ export const cascadeCommand: CommandDefinition = {
     const market = services.market;
     if (!market) return userError('noData', { what: 'Market data is not running in this process.' });
     const query = stringArg(args, 'symbol') ?? '';
-    const resolved = resolveSymbol(query, market.markets());
-    if (resolved.kind === 'miss') {
-      return userError('unknownSymbol', { symbol: query, suggestions: resolved.suggestions.join(', ') });
-    }
+    const resolved = resolveOrReply(query, market.markets());
+    if (!resolved.ok) return resolved.reply;
     const latest = new Map(market.latestSnapshots().map((s) => [`${s.exchange}:${s.symbol}`, s]));
     const target = [...resolved.markets].sort(
       (a, b) =>
@@ -94,7 +85,7 @@ export const cascadeCommand: CommandDefinition = {
         (latest.get(`${a.exchange}:${a.symbol}`)?.openInterestUsd ?? 0),
     )[0];
     if (!target || !latest.has(`${target.exchange}:${target.symbol}`)) {
-      return userError('noData', { what: `No snapshot of ${query} yet: the first poll has not finished.` });
+      return notPolledYet(query);
     }
     const shockPercent = numberArg(args, 'shock') ?? DEFAULT_SHOCK_PERCENT;
     const estimate = estimateCascade({

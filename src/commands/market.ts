@@ -3,7 +3,7 @@ import type { CommandDefinition } from './command.js';
 import { stringArg } from './command.js';
 import { userError } from './errors.js';
 import { reply, type ReplyField } from './reply.js';
-import { resolveSymbol } from './symbols.js';
+import { notPolledYet, resolveOrReply, symbolOption } from './symbols.js';
 import { formatDuration, formatPercent, formatPrice, formatUsd } from './text.js';
 
 const NOT_GIVEN = 'n/a';
@@ -32,28 +32,17 @@ export const marketCommand: CommandDefinition = {
   name: 'market',
   description: 'The latest figures of a market on every venue that lists it',
   usage: 'market <symbol>',
-  options: [
-    {
-      name: 'symbol',
-      description: 'a market: BTC, ETHUSDT or BTC/USDT:USDT',
-      type: 'string',
-      required: true,
-      maxLength: 40,
-      autocomplete: 'symbol',
-    },
-  ],
+  options: [symbolOption(true)],
   run(args, { services, now }) {
     const market = services.market;
     if (!market) return userError('noData', { what: 'Market data is not running in this process.' });
     const query = stringArg(args, 'symbol') ?? '';
-    const resolved = resolveSymbol(query, market.markets());
-    if (resolved.kind === 'miss') {
-      return userError('unknownSymbol', { symbol: query, suggestions: resolved.suggestions.join(', ') });
-    }
+    const resolved = resolveOrReply(query, market.markets());
+    if (!resolved.ok) return resolved.reply;
     const wanted = new Set(resolved.markets.map((m) => `${m.exchange}:${m.symbol}`));
     const snapshots = market.latestSnapshots().filter((s) => wanted.has(`${s.exchange}:${s.symbol}`));
     if (snapshots.length === 0) {
-      return userError('noData', { what: `No snapshot of ${query} yet: the first poll has not finished.` });
+      return notPolledYet(query);
     }
     const sorted = [...snapshots].sort((a, b) => (b.openInterestUsd ?? 0) - (a.openInterestUsd ?? 0));
     const fields: ReplyField[] = sorted.map((s) => ({

@@ -7,7 +7,7 @@ import { stringArg } from './command.js';
 import { userError } from './errors.js';
 import { reply, type Reply, type ReplyLink } from './reply.js';
 import { currentRisk } from './riskData.js';
-import { resolveSymbol } from './symbols.js';
+import { notPolledYet, resolveOrReply, symbolOption } from './symbols.js';
 
 /** The glossary entry that explains each score component. */
 const COMPONENT_TERMS: Record<ScoreComponent, { id: string; label: string }> = {
@@ -93,31 +93,21 @@ export const riskCommand: CommandDefinition = {
   description: 'The spiral score of the whole market, or of one market with its reasons',
   usage: 'risk [symbol]',
   slow: true,
-  options: [
-    {
-      name: 'symbol',
-      description: 'a market: BTC, ETHUSDT or BTC/USDT:USDT',
-      type: 'string',
-      maxLength: 40,
-      autocomplete: 'symbol',
-    },
-  ],
+  options: [symbolOption(false)],
   run(args, { services, now }) {
     if (!services.market) return userError('noData', { what: 'Market data is not running in this process.' });
     const cycle = currentRisk(services, now);
     if (!cycle) return userError('noData', { what: 'No market has been polled yet: the first poll has not finished.' });
     const query = stringArg(args, 'symbol');
     if (query === undefined) return marketWideReply(cycle);
-    const resolved = resolveSymbol(query, services.market.markets());
-    if (resolved.kind === 'miss') {
-      return userError('unknownSymbol', { symbol: query, suggestions: resolved.suggestions.join(', ') });
-    }
+    const resolved = resolveOrReply(query, services.market.markets());
+    if (!resolved.ok) return resolved.reply;
     const keys = new Set(resolved.markets.map((m) => `${m.exchange}:${m.symbol}`));
     const matching = cycle.markets
       .filter((m) => keys.has(m.market))
       .sort((x, y) => (y.openInterestUsd ?? 0) - (x.openInterestUsd ?? 0));
     const [largest, ...others] = matching;
-    if (!largest) return userError('noData', { what: `No snapshot of ${query} yet: the first poll has not finished.` });
+    if (!largest) return notPolledYet(query);
     return marketReply(largest, others);
   },
 };

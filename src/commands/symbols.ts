@@ -1,6 +1,9 @@
 // Resolves what a user types for a market (BTC, btcusdt, BTC-PERP, BTC-USDT-SWAP, BTC/USDT:USDT) to the
 // watched markets it names, across venues.
 import type { MarketInfo } from '../domain/market.js';
+import type { OptionSpec } from './command.js';
+import { userError } from './errors.js';
+import type { Reply } from './reply.js';
 
 export type SymbolResolution =
   { kind: 'found'; markets: readonly MarketInfo[] } | { kind: 'miss'; query: string; suggestions: readonly string[] };
@@ -56,4 +59,34 @@ export function resolveSymbol(query: string, markets: readonly MarketInfo[]): Sy
     .slice(0, 5)
     .map(({ b }) => b);
   return { kind: 'miss', query, suggestions };
+}
+
+/** The `symbol` option every market command takes. */
+export function symbolOption(required: boolean): OptionSpec {
+  return {
+    name: 'symbol',
+    description: 'a market: BTC, ETHUSDT or BTC/USDT:USDT',
+    type: 'string',
+    required,
+    maxLength: 40,
+    autocomplete: 'symbol',
+  };
+}
+
+/** Resolves a typed market, or gives the reply that names close matches. */
+export function resolveOrReply(
+  query: string,
+  markets: readonly MarketInfo[],
+): { ok: true; markets: readonly MarketInfo[] } | { ok: false; reply: Reply } {
+  const resolved = resolveSymbol(query, markets);
+  if (resolved.kind === 'found') return { ok: true, markets: resolved.markets };
+  return {
+    ok: false,
+    reply: userError('unknownSymbol', { symbol: query, suggestions: resolved.suggestions.join(', ') }),
+  };
+}
+
+/** The reply for a market the bot knows but has no snapshot of yet. */
+export function notPolledYet(query: string): Reply {
+  return userError('noData', { what: `No snapshot of ${query} yet: the first poll has not finished.` });
 }
