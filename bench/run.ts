@@ -1,6 +1,6 @@
 // `npm run bench [-- name ...] [--quick]`: runs the named benchmarks (all by default), prints a table per
 // benchmark and then one JSON line per figure set so runs can be compared by a script.
-import type { Bench, BenchFigures } from './types.js';
+import type { BenchFigures } from './types.js';
 import { benches } from './index.js';
 
 function printTable(results: readonly BenchFigures[]): void {
@@ -28,9 +28,10 @@ async function main(argv: readonly string[]): Promise<number> {
     console.error(`Unknown benchmark: ${unknown.join(', ')}. Known: ${benches.map((b) => b.name).join(', ')}`);
     return 1;
   }
-  const selected: readonly Bench[] = names.length === 0 ? benches : benches.filter((b) => names.includes(b.name));
+  const selected = names.length === 0 ? benches : benches.filter((b) => names.includes(b.name));
   const all: BenchFigures[] = [];
-  for (const bench of selected) {
+  for (const entry of selected) {
+    const bench = await entry.load();
     console.log(`\n== ${bench.name}: ${bench.description}`);
     const results = await bench.run({ quick });
     printTable(results);
