@@ -147,6 +147,26 @@ describe('the Discord adapter against a fake Discord', () => {
     expect((edit?.body.embeds as { title: string }[])[0]?.title).toBe('Slow answer');
   });
 
+  it('answers /risk and /cascade through a deferred reply, and /market and /status at once', async () => {
+    const deferred = async (name: string, options: Parameters<typeof command>[1]) => {
+      const { token } = command(name, options);
+      await fake.waitFor(() => fake.webhookMessages.some((m) => m.token === token));
+      return (fake.webhookMessages.find((m) => m.token === token)?.body.embeds as { title: string }[])[0]?.title;
+    };
+    expect(await deferred('risk', [{ name: 'symbol', type: 3, value: 'BTC' }])).toMatch(
+      /^BTC\/USDT:USDT on binanceusdm: \d+\/100 /,
+    );
+    expect(
+      await deferred('cascade', [
+        { name: 'symbol', type: 3, value: 'BTC' },
+        { name: 'shock', type: 10, value: 8 },
+        { name: 'up', type: 5, value: true },
+      ]),
+    ).toBe('Cascade estimate: BTC/USDT:USDT on binanceusdm');
+    expect((await answer('market', [{ name: 'symbol', type: 3, value: 'BTC' }])).embed?.title).toBe('BTC perpetuals');
+    expect((await answer('status')).embed?.description).toBe('1 of 1 venue(s) healthy.');
+  });
+
   it('refuses /subscribe to a member without Manage Channels', async () => {
     const { callback, embed } = await answer('subscribe', [], '0');
     expect(embed?.title).toBe('Not permitted');

@@ -7,6 +7,8 @@ import { SqliteOutbox } from '../../src/store/outbox.js';
 import { SqliteSubscriptionStore } from '../../src/store/subscriptions.js';
 import { fakeGlossary, glossaryEntry } from '../commands/fakeGlossary.js';
 import { chatDatabase } from './helpers.js';
+import type { VenueHealth } from '../../src/domain/market.js';
+import { marketReader, NOW } from '../marketReader.js';
 
 export const glossary = fakeGlossary([
   glossaryEntry({
@@ -20,6 +22,25 @@ export const glossary = fakeGlossary([
   glossaryEntry({ id: 'liquidation-cascade', title: 'Liquidation cascade', topic: 'liquidation' }),
 ]);
 
+/** Venue health the market commands read in chat tests. */
+const health: VenueHealth[] = [
+  {
+    exchange: 'binanceusdm',
+    state: 'ok',
+    marketsWatched: 2,
+    lastSuccessAt: NOW - 20_000,
+    consecutiveFailures: 0,
+    lastError: null,
+    liquidationStream: 'streaming',
+    liquidationCoverage: 'sampled',
+    lastLiquidationAt: NOW - 60_000,
+  },
+];
+
+/**
+ * The adapters, delivery and store of a chat test. Commands see the synthetic market of test/marketReader.ts, at its
+ * time, so /risk, /cascade, /market and /status answer with figures.
+ */
 export function chatWorld(options: DeliveryOptions = {}, extraCommands: readonly CommandDefinition[] = []) {
   const all = [...commands, ...extraCommands];
   const db = chatDatabase();
@@ -28,8 +49,8 @@ export function chatWorld(options: DeliveryOptions = {}, extraCommands: readonly
   const delivery = new Delivery({ events: subscriptionChatEvents(subscriptions, outbox), ...options });
   const failures: unknown[] = [];
   const context = (caller: Caller): CommandContext => ({
-    services: { glossary, subscriptions },
-    now: Date.now(),
+    services: { glossary, subscriptions, market: marketReader, health: { venueHealth: () => health } },
+    now: NOW,
     caller,
     commands: all,
   });

@@ -79,6 +79,17 @@ describe('the Telegram adapter against a fake Bot API', () => {
     expect(await answer(group, USER, '/help@SpiralwatchBot')).toContain('subscribe');
   });
 
+  it('answers /risk, /cascade, /market and /status with figures', async () => {
+    expect(await answer(privateChat, USER, '/risk BTC')).toMatch(/<b>BTC\/USDT:USDT on binanceusdm: \d+\/100 /);
+    expect(await answer(privateChat, USER, '/risk')).toContain('<b>Market-wide spiral risk:');
+    const cascade = await answer(privateChat, USER, '/cascade BTC 8');
+    expect(cascade).toContain('<b>Cascade estimate: BTC/USDT:USDT on binanceusdm</b>');
+    expect(cascade).toContain('A 8.0% drop from 120,000');
+    expect(await answer(privateChat, USER, '/market btcusdt')).toContain('<b>BTC perpetuals</b>');
+    expect(await answer(privateChat, USER, '/status')).toContain('1 of 1 venue(s) healthy.');
+    expect(await answer(privateChat, USER, '/cascade BTC 80')).toContain('shock must be between 0.1 and 50');
+  });
+
   it("ignores another bot's command in a group", async () => {
     say(group, USER, '/start@OtherBot');
     say(group, USER, '/frobnicate');
