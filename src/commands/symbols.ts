@@ -78,6 +78,12 @@ export function resolveOrReply(
   query: string,
   markets: readonly MarketInfo[],
 ): { ok: true; markets: readonly MarketInfo[] } | { ok: false; reply: Reply } {
+  if (markets.length === 0) {
+    return {
+      ok: false,
+      reply: userError('noData', { what: 'No market has been polled yet: the first poll has not finished.' }),
+    };
+  }
   const resolved = resolveSymbol(query, markets);
   if (resolved.kind === 'found') return { ok: true, markets: resolved.markets };
   return {
