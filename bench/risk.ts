@@ -14,22 +14,16 @@ import { marketWideScore } from '../src/risk/marketWide.js';
 import { DEFAULT_STRESS_SHOCKS, stressGrid } from '../src/risk/stressGrid.js';
 import type { Bench, BenchFigures } from './types.js';
 import { percentiles } from './types.js';
+import { createRandom } from '../src/mock-exchange/random.js';
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
 const NOW = Date.UTC(2025, 9, 10, 20, 0, 0);
 const GRID_GOAL_MS = 100;
 
-/** A small deterministic PRNG (mulberry32), so runs compare. */
+/** The mock exchange's seeded generator, so runs compare. */
 function prng(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
+  return createRandom(seed).next;
 }
 
 function storeTimes(): number[] {

@@ -18,6 +18,7 @@ import type { ExchangeId, Liquidation, MarketInfo, Snapshot } from '../src/domai
 import { openStore } from '../src/store/index.js';
 import type { Bench } from './types.js';
 import { percentiles } from './types.js';
+import { createRandom } from '../src/mock-exchange/random.js';
 
 const POLL_MS = 30_000;
 const HOUR_MS = 3_600_000;
@@ -43,16 +44,9 @@ function findGc(): { gc: () => void; mode: GcMode } {
 
 const mb = (bytes: number): number => Math.round((bytes / 1_048_576) * 10) / 10;
 
-/** A small deterministic PRNG, so runs compare. */
+/** The mock exchange's seeded generator, so runs compare. */
 function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
+  return createRandom(seed).next;
 }
 
 interface MarketState {
