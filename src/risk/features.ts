@@ -451,12 +451,10 @@ function liquidationFeatures(
   const first = history.snapshots[0];
   if (n === 0 || first === undefined || v.openInterestUsd === null) return;
   const baselineMs = baselineEnd - Math.max(normStart, first.at);
-  if (baselineMs < lp.minBaselineMs) return;
-  const baseline = Math.max(
-    baselineUsd / (baselineMs / MINUTE_MS),
-    lp.floorUsdPerMinute,
-    lp.floorOiFractionPerMinute * v.openInterestUsd,
-  );
+  // Too short a history to know the market's own rate: measure against the floor alone, which is calibrated on
+  // published averages of forced liquidations, rather than see nothing while a market starts to liquidate.
+  const ownRate = baselineMs >= lp.minBaselineMs ? baselineUsd / (baselineMs / MINUTE_MS) : 0;
+  const baseline = Math.max(ownRate, lp.floorUsdPerMinute, lp.floorOiFractionPerMinute * v.openInterestUsd);
   if (!(baseline > 0)) return;
   v.liqBaselineUsdPerMinute = baseline;
   v.liqSurge5m = v.liqUsd5m / (lp.shortWindowMs / MINUTE_MS) / baseline;

@@ -203,7 +203,16 @@ const EVALUATORS: Readonly<Record<ScoreComponent, (v: FeatureValues, p: RiskPara
         const longs = (long ? v.liqLongsUsd15m : v.liqLongsUsd5m) ?? 0;
         const surge = long ? v.liqSurge15m : v.liqSurge5m;
         const window = duration(long ? lp.longWindowMs : lp.shortWindowMs);
-        const surgePart = surge === null ? ' (no baseline yet)' : `, ${times(surge)} the usual`;
+        // Without enough history of its own, the baseline is the floor: a normal rate for the market's open interest.
+        const floor =
+          v.openInterestUsd === null
+            ? null
+            : Math.max(lp.floorUsdPerMinute, lp.floorOiFractionPerMinute * v.openInterestUsd);
+        const againstFloor = floor !== null && v.liqBaselineUsdPerMinute !== null && v.liqBaselineUsdPerMinute <= floor;
+        const surgePart =
+          surge === null
+            ? ' (no baseline yet)'
+            : `, ${times(surge)} ${againstFloor ? 'a normal rate for its open interest' : 'the usual'}`;
         const sidePart =
           total > 0
             ? longs >= total / 2

@@ -1,5 +1,5 @@
-// The whole middle of the flow on the mock exchange: real ccxt clients poll the scenario into a real SQLite store
-// on a stepped clock, and the risk loop scores every market after each poll, as the bot does.
+// The whole middle of the flow on the mock exchange: real ccxt clients poll the scenario and stream its liquidations
+// into a real SQLite store on a stepped clock, and the risk loop scores every market after each poll, as the bot does.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,6 +8,7 @@ import type { Alert, LastAlert } from '../../src/alerts/types.js';
 import type { Subscription } from '../../src/domain/ports.js';
 import { silentLogger } from '../../src/log/logger.js';
 import { createMarketService } from '../../src/market/service.js';
+import { buildModel } from '../../src/mock-exchange/model.js';
 import { parseScenario } from '../../src/mock-exchange/scenario.js';
 import { startMockExchange } from '../../src/mock-exchange/server.js';
 import { createRiskLoop, type AlertSink } from '../../src/pipeline/riskLoop.js';
@@ -16,6 +17,10 @@ import { openStore } from '../../src/store/index.js';
 import { loadScenarioFile, mockConfig, TEST_TUNING } from '../market/helpers.js';
 
 const STEP_SEC = 60;
+/** Real time for the mock to push a step's liquidations and the streams to store them. */
+const STREAM_SETTLE_MS = 300;
+const WATCHED = ['binanceusdm', 'bybit', 'okx'] as const;
+const RANK: Record<RiskLevel, number> = { calm: 0, elevated: 1, warning: 2, critical: 3 };
 const directories: string[] = [];
 
 afterAll(() => {
@@ -51,8 +56,11 @@ function recordingSink(): AlertSink & { alerts: Alert[] } {
   };
 }
 
-/** Replays `name` (without its scripted faults, which the market tests cover) and returns each pass's levels. */
-async function replay(name: string) {
+/**
+ * Replays `name` up to `untilSec` (without its scripted faults, which the market tests cover) and returns each
+ * pass's levels and the alerts decided.
+ */
+async function replay(name: string, untilSec: number) {
   const scenario = parseScenario({ ...loadScenarioFile(name), faults: [] }, name);
   let wallMs = 0;
   const mock = await startMockExchange({ scenario, clock: () => wallMs });
@@ -60,33 +68,68 @@ async function replay(name: string) {
   directories.push(dataDir);
   const now = () => mock.scenarioTime();
   const store = openStore({ dataDir, retentionDays: 7, now });
-  // Hyperliquid's throttle costs a second of real time per call; three venues keep the replay quick.
-  const config = mockConfig(mock, { EXCHANGES: 'binanceusdm,bybit,okx' });
-  const market = createMarketService({ config, sink: store, now, log: silentLogger, tuning: TEST_TUNING });
+  // Hyperliquid's throttle costs a second of real time per call and it streams no liquidations: three venues
+  // keep the replay quick.
+  const config = mockConfig(mock, { EXCHANGES: WATCHED.join(',') });
+  const market = createMarketService({
+    config,
+    sink: store,
+    now,
+    log: silentLogger,
+    tuning: { ...TEST_TUNING, streams: true },
+  });
   const sink = recordingSink();
   const loop = createRiskLoop({ market: store, health: market, sinks: [sink], now, log: silentLogger });
-  const passes: { at: number; levels: Map<string, RiskLevel> }[] = [];
+  const passes: { offsetSec: number; levels: Map<string, RiskLevel> }[] = [];
   try {
-    for (let offsetSec = 0; offsetSec <= scenario.durationSec; offsetSec += STEP_SEC) {
+    await market.start();
+    for (let offsetSec = 0; offsetSec <= untilSec; offsetSec += STEP_SEC) {
       wallMs = offsetSec * 1000;
+      await new Promise((resolve) => setTimeout(resolve, STREAM_SETTLE_MS));
       // ccxt throttles order books by their weight in real time: books every fifth pass keep the replay quick.
       await market.pollOnce({
         include: offsetSec === 0 ? ['slow', 'depth'] : offsetSec % (5 * STEP_SEC) === 0 ? ['depth'] : [],
       });
       const pass = loop.runOnce();
-      if (pass) passes.push({ at: now(), levels: new Map(pass.cycle.markets.map((m) => [m.market, m.level])) });
+      if (pass) passes.push({ offsetSec, levels: new Map(pass.cycle.markets.map((m) => [m.market, m.level])) });
     }
   } finally {
     await market.stop();
     store.close();
     await mock.close();
   }
-  return { passes, alerts: sink.alerts };
+  return { model: buildModel(scenario), passes, alerts: sink.alerts };
 }
 
 describe('scenario replays through the risk loop', () => {
+  it('raises a market of the crash to warning before its largest liquidation minute', async () => {
+    const { model, passes, alerts } = await replay('crash', 1800);
+    // Each market's largest scripted liquidation minute, in seconds from the scenario's start.
+    const largest = new Map<string, { minuteSec: number; usd: number }>();
+    for (const venue of WATCHED) {
+      const perMinute = new Map<string, number>();
+      for (const event of model.venues.get(venue)?.liquidations ?? []) {
+        const minuteSec = Math.floor((event.at - model.startMs) / 60_000) * 60;
+        const key = `${venue}:${event.market.symbol}|${minuteSec}`;
+        perMinute.set(key, (perMinute.get(key) ?? 0) + event.sizeUsd);
+      }
+      for (const [key, usd] of perMinute) {
+        const [market = '', minute = ''] = key.split('|');
+        if ((largest.get(market)?.usd ?? 0) < usd) largest.set(market, { minuteSec: Number(minute), usd });
+      }
+    }
+    const warnedEarly = [...largest].filter(([market, { minuteSec }]) => {
+      const first = passes.find((p) => RANK[p.levels.get(market) ?? 'calm'] >= RANK.warning);
+      return first !== undefined && first.offsetSec < minuteSec;
+    });
+    expect(warnedEarly.map(([market]) => market)).not.toEqual([]);
+    // The alert that says so reaches the subscribed chat.
+    const [market] = warnedEarly[0] ?? [''];
+    expect(alerts.some((a) => a.markets.some((m) => m.market === market && RANK[m.level] >= RANK.warning))).toBe(true);
+  }, 240_000);
+
   it('keeps every market of the calm scenario calm', async () => {
-    const { passes, alerts } = await replay('calm');
+    const { passes, alerts } = await replay('calm', 3600);
     expect(passes.length).toBeGreaterThan(50);
     const raised = passes.flatMap((p) =>
       [...p.levels].filter(([, level]) => level !== 'calm').map(([m, l]) => `${m} ${l}`),

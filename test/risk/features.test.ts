@@ -208,7 +208,7 @@ describe('liquidation features', () => {
     expect(f.liqSurge5m).toBe(0);
   });
 
-  it('needs open interest for a surge (its floor) and two hours of baseline', () => {
+  it('needs open interest for a surge (its floor), and measures against the floor alone before two hours of baseline', () => {
     const noOi = day.map((s) => ({ ...s, openInterestUsd: null }));
     const f = computeFeatures(
       history(
@@ -226,7 +226,10 @@ describe('liquidation features', () => {
       ),
       now,
     );
-    expect(short.liqSurge5m).toBeNull();
+    // Twelve snapshots are too short a history for a baseline of the market's own: the floor stands in for it.
+    const floor = Math.max(500, 0.000005 * (short.openInterestUsd ?? Number.NaN));
+    expect(short.liqBaselineUsdPerMinute).toBeCloseTo(floor, 6);
+    expect(short.liqSurge5m).toBeCloseTo(1000 / floor, 9);
   });
 });
 
