@@ -11,6 +11,7 @@ import type { CommandContext, CommandDefinition } from './command.js';
 import { stringArg } from './command.js';
 import { userError } from './errors.js';
 import { reply, type Reply } from './reply.js';
+import { parseMarketQuery } from './symbols.js';
 
 const SUBSCRIBABLE_LEVELS = ALERT_LEVELS.filter((l) => l !== 'calm');
 const DEFAULT_MIN_LEVEL: AlertLevel = 'warning';
@@ -23,11 +24,7 @@ const MAX_MARKETS = 25;
 export function marketFilter(typed: string): string {
   const text = typed.trim();
   if (/^[a-z0-9]+:[^:]+\/[^:]+/i.test(text)) return text.replace(/^[^:]+/, (exchange) => exchange.toLowerCase());
-  const base = text
-    .toUpperCase()
-    .replace(/[-_ ]?PERP(ETUAL)?$/, '')
-    .replace(/\/.*$/, '')
-    .replace(/[-_]?(USDT|USDC|USD|BUSD)$/, '');
+  const { base } = parseMarketQuery(text);
   return base === '' ? text.toUpperCase() : base;
 }
 
