@@ -4,6 +4,7 @@ import type { CommandDefinition } from './command.js';
 import { booleanArg, numberArg, stringArg } from './command.js';
 import { userError } from './errors.js';
 import { reply } from './reply.js';
+import { chartImage } from './chartImage.js';
 import { RISK_HISTORY_MS } from './riskData.js';
 import { notPolledYet, resolveOrReply, symbolOption } from './symbols.js';
 import { formatPrice, formatUsd } from './text.js';
@@ -111,6 +112,7 @@ export const cascadeCommand: CommandDefinition = {
           : estimate.amplification > 1.1
             ? 'elevated'
             : 'calm';
+    const charts = services.charts;
     return reply(`Cascade estimate: ${estimate.symbol} on ${estimate.exchange}`, summary(estimate), {
       level,
       fields: [
@@ -123,6 +125,7 @@ export const cascadeCommand: CommandDefinition = {
         { label: 'Cascade amplification', command: 'term cascade-amplification' },
         { label: 'Liquidation price', command: 'term liquidation-price' },
       ],
+      ...chartImage(charts && (() => charts.cascade(estimate))),
       data: estimate,
     });
   },

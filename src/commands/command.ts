@@ -3,7 +3,9 @@ import type { ChatRef, MarketDataReader, SubscriptionStore, VenueHealthReader } 
 import type { Glossary } from '../glossary/types.js';
 import type { RiskCycle } from '../risk/cycle.js';
 import type { ExchangeId, LeverageTier } from '../domain/market.js';
-import type { Reply } from './reply.js';
+import type { Reply, ReplyImage } from './reply.js';
+import type { CascadeEstimate } from '../risk/cascade.js';
+import type { MarketHistory } from '../domain/market.js';
 
 export type OptionValue = string | number | boolean;
 
@@ -46,6 +48,8 @@ export interface Services {
   leverageTiers?: (exchange: ExchangeId, symbol: string) => readonly LeverageTier[] | undefined;
   /** This bot's alert subscriptions, when a store is open. */
   subscriptions?: SubscriptionStore;
+  /** Draws charts for replies (PNG), when the process can render them; replies carry no image otherwise. */
+  charts?: ChartRenderer;
 }
 
 export interface RiskReader {
@@ -89,4 +93,12 @@ export function numberArg(args: ParsedArgs, name: string): number | undefined {
 
 export function booleanArg(args: ParsedArgs, name: string): boolean {
   return args[name] === true;
+}
+
+/** The charts port: src/charts implements it with @napi-rs/canvas; commands only call it. */
+export interface ChartRenderer {
+  /** Liquidation levels around the price and the cascade's path. */
+  cascade(estimate: CascadeEstimate): ReplyImage;
+  /** The last 24 h of one market: price, open interest, liquidations, funding. */
+  market(history: MarketHistory): ReplyImage;
 }

@@ -5,8 +5,9 @@ import { formatUsd } from './text.js';
 import type { CommandDefinition } from './command.js';
 import { stringArg } from './command.js';
 import { userError } from './errors.js';
-import { reply, type Reply, type ReplyLink } from './reply.js';
-import { currentRisk } from './riskData.js';
+import { reply, type Reply, type ReplyImage, type ReplyLink } from './reply.js';
+import { chartImage } from './chartImage.js';
+import { currentRisk, RISK_HISTORY_MS } from './riskData.js';
 import { notPolledYet, resolveOrReply, symbolOption } from './symbols.js';
 
 /** The glossary entry that explains each score component. */
@@ -64,7 +65,11 @@ function marketWideReply(cycle: RiskCycle): Reply {
   );
 }
 
-function marketReply(assessment: MarketAssessment, others: readonly MarketAssessment[]): Reply {
+function marketReply(
+  assessment: MarketAssessment,
+  others: readonly MarketAssessment[],
+  image: { image?: ReplyImage } = {},
+): Reply {
   const a = assessment;
   const confidence = `Confidence ${Math.round(a.confidence * 100)}%: ${a.confidence < 1 ? 'some inputs are missing, and a missing input never adds points.' : 'every input present.'}`;
   const fields = a.reasons.map((r) => ({ name: `${r.label}: ${r.points}/${r.maxPoints}`, value: r.text }));
@@ -83,6 +88,7 @@ function marketReply(assessment: MarketAssessment, others: readonly MarketAssess
       fields,
       links,
       more: `cascade ${a.symbol} estimates a liquidation cascade`,
+      ...image,
       data: { assessment: a, otherVenues: others.map(({ features: _features, ...rest }) => rest) },
     },
   );
@@ -108,6 +114,10 @@ export const riskCommand: CommandDefinition = {
       .sort((x, y) => (y.openInterestUsd ?? 0) - (x.openInterestUsd ?? 0));
     const [largest, ...others] = matching;
     if (!largest) return notPolledYet(query);
-    return marketReply(largest, others);
+    const { market, charts } = services;
+    const image = chartImage(
+      charts && (() => charts.market(market.history(largest.exchange, largest.symbol, now - RISK_HISTORY_MS))),
+    );
+    return marketReply(largest, others, image);
   },
 };
