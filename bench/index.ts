@@ -10,4 +10,5 @@ export const benches: readonly { name: string; load: () => Promise<Bench> }[] = 
   { name: 'market', load: async () => (await import('./market.js')).market },
   { name: 'risk', load: async () => (await import('./risk.js')).risk },
   { name: 'fanout', load: async () => (await import('./fanout.js')).fanout },
+  { name: 'charts', load: async () => (await import('./charts.js')).charts },
 ];
