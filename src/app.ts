@@ -5,7 +5,7 @@ import type { Config } from './config/env.js';
 import { loadGlossary } from './glossary/load.js';
 import type { Glossary } from './glossary/types.js';
 import type { Logger } from './log/logger.js';
-import { createMarketService, type MarketService } from './market/service.js';
+import { createMarketService, type MarketEvents, type MarketService } from './market/service.js';
 import { openStore, type SqliteMarketStore } from './store/index.js';
 import { SqliteVenueHealth } from './store/venue-health.js';
 
@@ -25,10 +25,12 @@ export interface OpenAppOptions {
   /** Create the market service (not started). */
   market: boolean;
   now?: () => number;
+  /** Observers of the market service's requests and jobs (metrics). */
+  marketEvents?: MarketEvents;
 }
 
 /** Milliseconds between two runs of a cron expression with a seconds field like `*\/30 * * * * *` (30 s fallback). */
-function pollIntervalMs(expression: string): number {
+export function pollIntervalMs(expression: string): number {
   const every = /^\*\/(\d+)\s/.exec(expression);
   return every ? Number(every[1]) * 1000 : 30_000;
 }
@@ -44,7 +46,15 @@ export function openApp(config: Config, log: Logger, options: OpenAppOptions): A
     onRejected: (error) => log.warn('store refused rows', { error: error.message }),
   });
   const savedHealth = new SqliteVenueHealth(store.db);
-  const market = options.market ? createMarketService({ config, sink: store, now, log }) : undefined;
+  const market = options.market
+    ? createMarketService({
+        config,
+        sink: store,
+        now,
+        log,
+        ...(options.marketEvents ? { events: options.marketEvents } : {}),
+      })
+    : undefined;
   return {
     glossary,
     store,

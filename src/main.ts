@@ -1,30 +1,74 @@
 // `npm start`: wires the parts together and runs until stopped. Nothing else lives here.
 import { existsSync } from 'node:fs';
 import cron from 'node-cron';
-import { openApp } from './app.js';
+import { openApp, pollIntervalMs } from './app.js';
 import { startConsoleAdapter, type ConsoleAdapter } from './chat/console.js';
 import { enqueueAlerts } from './chat/fanout.js';
 import { startChat, type ChatRuntime } from './chat/start.js';
+import { createChartRenderer } from './charts/index.js';
 import { commands } from './commands/index.js';
-import { ConfigError, describeConfig, loadConfig } from './config/env.js';
+import { ConfigError, SECRET_KEYS, describeConfig, loadConfig } from './config/env.js';
 import { createLogger } from './log/logger.js';
 import { SerialJob } from './market/scheduler.js';
+import { checkHealth } from './ops/health.js';
+import { createMetrics } from './ops/metrics.js';
+import { startOpsServer, type OpsServer } from './ops/server.js';
+import { gracefulShutdown } from './ops/shutdown.js';
 import { chatAlertSink, consoleAlertSink, createRiskLoop, type AlertSink } from './pipeline/riskLoop.js';
 
 /** How long an alert stays worth sending; after that the outbox gives it up as too late. */
 const ALERT_MAX_DELAY_MS = 15 * 60_000;
 const PRUNE_CRON = '0 30 3 * * *';
+/** After a clean stop the process should exit by itself; if a library still holds a handle, exit anyway. */
+const EXIT_GRACE_MS = 3_000;
+/** How long the outbox worker may take to finish the send in flight at shutdown. */
+const CHAT_STOP_TIMEOUT_MS = 20_000;
 
 async function main(): Promise<void> {
   if (existsSync('.env')) process.loadEnvFile('.env');
   const config = loadConfig(process.env);
-  const log = createLogger({ level: config.LOG_LEVEL, format: process.stderr.isTTY ? 'pretty' : 'json' });
+  const log = createLogger({
+    level: config.LOG_LEVEL,
+    format: process.stderr.isTTY ? 'pretty' : 'json',
+    // Configured tokens are masked wherever they appear, error messages from libraries included.
+    secrets: [config.DISCORD_TOKEN, config.TELEGRAM_BOT_TOKEN, config.TELEGRAM_WEBHOOK_SECRET],
+  });
   log.info('starting Spiralwatch', { settings: describeConfig(config) });
+  const startedAt = Date.now();
 
-  const app = openApp(config, log, { market: true });
+  // Metrics only when they are served (HTTP_PORT).
+  const metrics = config.HTTP_PORT !== undefined ? createMetrics({ processMetrics: true }) : undefined;
+  const app = openApp(config, log, { market: true, ...(metrics ? { marketEvents: metrics.market } : {}) });
   const market = app.market;
   if (!market) throw new Error('the market service was not created');
   log.info('store open', { path: app.store.path, glossaryEntries: app.glossary.entries.length });
+  metrics?.setSources({
+    venues: () => market.venueHealth(),
+    liquidationsSaved: (exchange) => market.streamCounters(exchange).saved,
+  });
+
+  let chat: ChatRuntime | undefined;
+  // Started first, so that a port already in use stops the bot before anything else runs.
+  let ops: OpsServer | undefined;
+  if (config.HTTP_PORT !== undefined && metrics) {
+    ops = await startOpsServer({
+      port: config.HTTP_PORT,
+      host: config.HTTP_HOST,
+      log,
+      metrics,
+      health: () =>
+        checkHealth(
+          {
+            venues: () => market.venueHealth(),
+            // The outbox rule applies once a chat is configured (read when asked: the chat starts after this).
+            ...(chat ? { oldestPendingAt: () => chat?.outbox.oldestPendingAt() ?? null } : {}),
+            now: Date.now,
+            startedAt,
+          },
+          { cycleMs: pollIntervalMs(config.FAST_POLL_CRON) },
+        ),
+    });
+  }
 
   const sinks: AlertSink[] = [];
   let riskLatest: ReturnType<typeof createRiskLoop>['latest'] = () => undefined;
@@ -34,7 +78,6 @@ async function main(): Promise<void> {
     return [...new Set(app.store.markets().map((m) => m.base))].filter((b) => b.startsWith(wanted)).sort();
   };
 
-  let chat: ChatRuntime | undefined;
   let consoleAdapter: ConsoleAdapter | undefined;
   if (config.DISCORD_TOKEN !== undefined || config.TELEGRAM_BOT_TOKEN !== undefined) {
     chat = await startChat({
@@ -42,15 +85,28 @@ async function main(): Promise<void> {
       db: app.store.db,
       glossary: app.glossary,
       commands,
-      services: services(),
+      // Chat replies carry pictures; the console shows text only.
+      services: { ...services(), charts: createChartRenderer('dark') },
       symbols,
       log,
+      ...(metrics ? { outboxEvents: metrics.outbox, delivery: { onRetry: metrics.deliveryRetry } } : {}),
     });
     const outbox = chat.outbox;
+    metrics?.setSources({ oldestPendingAt: () => outbox.oldestPendingAt() });
     sinks.push(
       chatAlertSink(chat.subscriptions, outbox, (alerts, now) => {
         const rows = enqueueAlerts(outbox, alerts, { now, maxDelayMs: ALERT_MAX_DELAY_MS });
         log.info('alerts queued', { alerts: alerts.length, rows });
+        if (metrics) {
+          // Messages handed to the outbox per platform (a re-run of the same cycle writes no new rows).
+          const perPlatform = new Map<string, number>();
+          for (const alert of alerts)
+            for (const destination of alert.destinations)
+              perPlatform.set(destination.chat.platform, (perPlatform.get(destination.chat.platform) ?? 0) + 1);
+          const total = [...perPlatform.values()].reduce((a, b) => a + b, 0);
+          for (const [platform, count] of perPlatform)
+            metrics.alertsQueued(platform, total === rows ? count : Math.round((count * rows) / Math.max(1, total)));
+        }
       }),
     );
   } else {
@@ -78,53 +134,85 @@ async function main(): Promise<void> {
     sinks,
     now: Date.now,
     log,
+    ...(metrics ? { onPass: metrics.riskPass } : {}),
   });
   riskLatest = riskLoop.latest;
+  // Stop order: no new runs, then the market (sockets closed), then the outbox worker finishes the send in flight
+  // (rows not yet tried stay pending in SQLite for the next start), then the ops server and the database.
+  const shutdown = gracefulShutdown({
+    log,
+    steps: [
+      {
+        name: 'schedule',
+        run: async () => {
+          for (const task of tasks) await task.stop();
+          consoleAdapter?.close();
+        },
+      },
+      { name: 'risk loop', run: () => riskJob.idle() },
+      { name: 'market', run: () => market.stop() },
+      { name: 'chat', run: async () => chat?.stop(), timeoutMs: CHAT_STOP_TIMEOUT_MS },
+      { name: 'ops server', run: async () => ops?.close() },
+      { name: 'store', run: () => app.store.close() },
+    ],
+    done: (code) => {
+      process.exitCode = code;
+      setTimeout(() => {
+        log.warn('handles still open after stopping; exiting', { resources: process.getActiveResourcesInfo() });
+        process.exit(code);
+      }, EXIT_GRACE_MS).unref();
+    },
+    abort: () => process.exit(1),
+  });
   const riskJob = new SerialJob(
     'risk',
     async () => {
+      if (shutdown.stopping) return;
       riskLoop.runOnce();
       app.savedHealth.save(market.venueHealth(), Date.now());
     },
     (name) => log.warn('a run was still going: skipped', { job: name }),
   );
+  // node-cron writes to the console by default; its messages go through our logger (and LOG_LEVEL) instead.
+  const cronLog = log.child({ scheduler: 'node-cron' });
+  const cronLogger = {
+    info: (message: string) => cronLog.debug(message),
+    debug: (message: string | Error) => cronLog.debug(String(message)),
+    warn: (message: string) => cronLog.warn(message),
+    error: (message: string | Error, error?: Error) => cronLog.error(String(message), { error }),
+  };
   const tasks = [
-    cron.schedule(config.RISK_CRON, () => riskJob.trigger().then(() => undefined), { name: 'risk' }),
+    cron.schedule(config.RISK_CRON, () => riskJob.trigger().then(() => undefined), {
+      name: 'risk',
+      logger: cronLogger,
+    }),
     cron.schedule(
       PRUNE_CRON,
       () => {
         const pruned = app.store.pruneExpired();
         log.info('pruned old rows', { ...pruned });
       },
-      { name: 'prune' },
+      { name: 'prune', logger: cronLogger },
     ),
   ];
+  process.on('SIGINT', () => void shutdown.handle('SIGINT'));
+  process.on('SIGTERM', () => void shutdown.handle('SIGTERM'));
   await market.start();
   // The slow and depth jobs first run minutes after start; one warm-up cycle fills ratios, tiers and books now.
   void market
     .pollOnce({ include: ['slow', 'depth'] })
     .then(() => riskJob.trigger())
     .catch((error: unknown) => log.error('warm-up poll failed', { error }));
-
-  let stopping = false;
-  const stop = async (signal: string): Promise<void> => {
-    if (stopping) process.exit(1); // a second signal exits at once
-    stopping = true;
-    log.info('stopping', { signal });
-    for (const task of tasks) await task.stop();
-    consoleAdapter?.close();
-    await riskJob.idle();
-    await chat?.stop();
-    await app.close();
-    log.info('stopped');
-  };
-  process.on('SIGINT', () => void stop('SIGINT'));
-  process.on('SIGTERM', () => void stop('SIGTERM'));
 }
 
 main().catch((error: unknown) => {
-  process.stderr.write(
-    `${error instanceof ConfigError ? error.message : error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
-  );
-  process.exitCode = 1;
+  let text = `${error instanceof ConfigError ? error.message : error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`;
+  // A library's error may quote a token (a request URL): mask the configured ones here too.
+  for (const key of SECRET_KEYS) {
+    const value = process.env[key]?.trim();
+    if (value !== undefined && value.length >= 8) text = text.split(value).join('[masked]');
+  }
+  process.stderr.write(text);
+  // A start-up failure may leave servers or sockets open (the ops server, a chat adapter): exit rather than hang.
+  process.exit(1);
 });

@@ -84,6 +84,8 @@ export interface DeliveryOptions {
   retry?: Partial<RetryOptions>;
   events?: ChatEvents;
   log?: Logger;
+  /** Observer of every retry (metrics): platform, kind of request, kind of failure. A throw is ignored. */
+  onRetry?: (platform: ChatPlatform, kind: DeliveryRequest['kind'], failure: string) => void;
 }
 
 export class Delivery {
@@ -92,6 +94,7 @@ export class Delivery {
   readonly stats: DeliveryStats = { calls: 0, delivered: 0, rateLimited: 0, retried: 0, failed: 0 };
   private readonly log: Logger;
   private readonly events: ChatEvents | undefined;
+  private readonly onRetry: DeliveryOptions['onRetry'];
   private readonly telegramGlobal: TokenBucket;
   private readonly telegramGroups: KeyedBuckets;
   private readonly telegramPrivate: KeyedBuckets;
@@ -103,6 +106,7 @@ export class Delivery {
     this.retry = { ...DEFAULT_RETRY, ...options.retry };
     this.log = (options.log ?? silentLogger).child({ component: 'delivery' });
     this.events = options.events;
+    this.onRetry = options.onRetry;
     this.telegramGlobal = new TokenBucket(limits.telegramGlobal, this.clock);
     this.telegramGroups = new KeyedBuckets(limits.telegramGroup, this.clock);
     this.telegramPrivate = new KeyedBuckets(limits.telegramPrivate, this.clock);
@@ -189,6 +193,11 @@ export class Delivery {
           throw new ChatDeliveryError('tooLate', request.platform, chatId, detail, { attempts: attempt });
         }
         this.stats.retried++;
+        try {
+          this.onRetry?.(request.platform, request.kind, failure.kind);
+        } catch {
+          // an observer never breaks delivery
+        }
         log.debug('retrying', { kind: failure.kind, waitMs, attempt });
         await this.clock.sleep(waitMs);
       }

@@ -10,6 +10,14 @@ import { ChatDeliveryError, describeError } from './errors.js';
 
 export type OutboxSender = (row: OutboxRow, onPartSent: (partsSent: number) => void) => Promise<unknown>;
 
+/** Observers of the worker's outcomes (metrics). Called synchronously; a throw is ignored. */
+export interface OutboxEvents {
+  /** The platform accepted the row. */
+  sent?(row: OutboxRow): void;
+  /** The row was given up: `reason` is the ChatDeliveryError id (`tooLate`, `chatGone`, `rejected`...) or `internal`. */
+  failed?(row: OutboxRow, reason: string): void;
+}
+
 export interface OutboxWorkerOptions {
   outbox: SqliteOutbox;
   senders: Partial<Record<OutboxPlatform, OutboxSender>>;
@@ -19,6 +27,7 @@ export interface OutboxWorkerOptions {
   /** Rows read per query. Default 1000. */
   batchSize?: number;
   log?: Logger;
+  events?: OutboxEvents;
 }
 
 export interface DrainResult {
@@ -68,6 +77,7 @@ export class OutboxWorker {
     if (clock.now() > row.notAfter) {
       outbox.markFailed(row.id, clock.now(), 'tooLate');
       result.failed++;
+      this.notify('failed', row, 'tooLate');
       return;
     }
     if (!outbox.markAttempting(row.id, clock.now())) return;
@@ -75,10 +85,12 @@ export class OutboxWorker {
       await sender(row, (parts) => outbox.markPartSent(row.id, parts));
       outbox.markSent(row.id, clock.now());
       result.sent++;
+      this.notify('sent', row);
     } catch (error) {
       const id = error instanceof ChatDeliveryError ? error.id : 'internal';
       outbox.markFailed(row.id, clock.now(), id);
       result.failed++;
+      this.notify('failed', row, id);
       const log = id === 'internal' ? this.log.error.bind(this.log) : this.log.warn.bind(this.log);
       log('alert not delivered', {
         platform: row.platform,
@@ -86,6 +98,15 @@ export class OutboxWorker {
         alert: row.alertId,
         error: describeError(error),
       });
+    }
+  }
+
+  private notify(event: 'sent' | 'failed', row: OutboxRow, reason = ''): void {
+    try {
+      if (event === 'sent') this.options.events?.sent?.(row);
+      else this.options.events?.failed?.(row, reason);
+    } catch {
+      // an observer never breaks delivery
     }
   }
 

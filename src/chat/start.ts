@@ -10,7 +10,7 @@ import { SqliteSubscriptionStore } from '../store/subscriptions.js';
 import { systemClock, type Clock } from './clock.js';
 import { Delivery, type DeliveryOptions } from './delivery.js';
 import { discordAlertSender, startDiscordAdapter, type DiscordAdapter } from './discord.js';
-import { OutboxWorker, subscriptionChatEvents, type OutboxSender } from './outbox-worker.js';
+import { OutboxWorker, subscriptionChatEvents, type OutboxEvents, type OutboxSender } from './outbox-worker.js';
 import { startTelegramAdapter, type TelegramAdapter } from './telegram.js';
 
 export type ChatConfig = Pick<
@@ -21,7 +21,7 @@ export type ChatConfig = Pick<
   | 'TELEGRAM_API_ROOT'
   | 'TELEGRAM_WEBHOOK_URL'
   | 'TELEGRAM_WEBHOOK_SECRET'
-  | 'HTTP_PORT'
+  | 'TELEGRAM_WEBHOOK_PORT'
 >;
 
 export interface StartChatOptions {
@@ -38,6 +38,8 @@ export interface StartChatOptions {
   /** How often the outbox is drained, ms. Default 1000. */
   drainEveryMs?: number;
   delivery?: Omit<DeliveryOptions, 'events' | 'log' | 'clock'>;
+  /** Observers of the outbox worker's outcomes (metrics). */
+  outboxEvents?: OutboxEvents;
 }
 
 export interface ChatRuntime {
@@ -95,7 +97,8 @@ export async function startChat(options: StartChatOptions): Promise<ChatRuntime>
         ? {
             url: config.TELEGRAM_WEBHOOK_URL,
             secretToken: config.TELEGRAM_WEBHOOK_SECRET,
-            port: config.HTTP_PORT ?? 8443,
+            // Its own port: HTTP_PORT serves /healthz and /metrics (src/ops).
+            port: config.TELEGRAM_WEBHOOK_PORT ?? 8443,
             host: '0.0.0.0',
           }
         : undefined;
@@ -114,7 +117,13 @@ export async function startChat(options: StartChatOptions): Promise<ChatRuntime>
     senders.telegram = (row, onPartSent) =>
       adapter.sendAlert(row.chatId, row.reply, { notAfter: row.notAfter, fromPart: row.partsSent, onPartSent });
   }
-  const worker = new OutboxWorker({ outbox, clock, senders, log });
+  const worker = new OutboxWorker({
+    outbox,
+    clock,
+    senders,
+    log,
+    ...(options.outboxEvents ? { events: options.outboxEvents } : {}),
+  });
   worker.start(options.drainEveryMs ?? 1000);
   return {
     subscriptions,

@@ -92,6 +92,8 @@ export const envSchema = z.object({
   ),
   TELEGRAM_API_ROOT: optionalUrl,
   TELEGRAM_WEBHOOK_URL: optionalUrl,
+  /** Port the webhook listens on (behind the proxy that terminates TELEGRAM_WEBHOOK_URL); not HTTP_PORT. */
+  TELEGRAM_WEBHOOK_PORT: z.coerce.number().int().min(1).max(65_535).default(8443),
   TELEGRAM_WEBHOOK_SECRET: z.preprocess(
     emptyAsUndefined,
     z
@@ -101,6 +103,7 @@ export const envSchema = z.object({
   ),
   // Operations
   HTTP_PORT: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(1).max(65_535).optional()),
+  HTTP_HOST: z.preprocess(emptyAsUndefined, z.string().trim().min(1).default('0.0.0.0')),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('info'),
 });
 

@@ -30,22 +30,50 @@ export interface LoggerOptions {
   format: 'json' | 'pretty';
   write?: (line: string) => void;
   now?: () => number;
+  /**
+   * Values that must never be printed (the configured tokens): replaced with [masked] wherever they appear, in the
+   * message, in field values and in error messages. Values shorter than 8 characters are ignored (too likely to
+   * match ordinary text).
+   */
+  secrets?: readonly (string | undefined)[];
+}
+
+const MIN_SECRET_LENGTH = 8;
+
+/** Replaces every listed value in `line`; longest first, so a secret containing another is masked whole. */
+function scrubber(secrets: readonly (string | undefined)[] | undefined): (line: string) => string {
+  const values = [
+    ...new Set((secrets ?? []).filter((v): v is string => v !== undefined && v.length >= MIN_SECRET_LENGTH)),
+  ].sort((a, b) => b.length - a.length);
+  if (values.length === 0) return (line) => line;
+  // A value may also appear JSON-escaped inside a JSON line.
+  const forms = [...new Set(values.flatMap((v) => [v, JSON.stringify(v).slice(1, -1)]))];
+  return (line) => {
+    let out = line;
+    for (const form of forms) out = out.split(form).join('[masked]');
+    return out;
+  };
 }
 
 export function createLogger(options: LoggerOptions, bound: LogFields = {}): Logger {
   const write = options.write ?? ((line: string) => process.stderr.write(line + '\n'));
   const now = options.now ?? Date.now;
+  const scrub = scrubber(options.secrets);
   const emit = (level: LogLevel, message: string, fields: LogFields = {}): void => {
     if (LEVEL_RANK[level] < LEVEL_RANK[options.level]) return;
     const all = maskSecrets({ ...bound, ...fields });
     if (options.format === 'json') {
-      write(JSON.stringify({ time: now(), level, msg: message, ...all }));
+      write(scrub(JSON.stringify({ time: now(), level, msg: message, ...all })));
       return;
     }
     const extras = Object.entries(all)
       .map(([key, value]) => `${key}=${typeof value === 'string' ? value : JSON.stringify(value)}`)
       .join(' ');
-    write(`${new Date(now()).toISOString()} ${level.toUpperCase().padEnd(5)} ${message}${extras ? ' ' + extras : ''}`);
+    write(
+      scrub(
+        `${new Date(now()).toISOString()} ${level.toUpperCase().padEnd(5)} ${message}${extras ? ' ' + extras : ''}`,
+      ),
+    );
   };
   return {
     error: (message, fields) => emit('error', message, fields),

@@ -16,6 +16,11 @@ export interface ExchangeOptions {
   timeoutMs: number;
   /** Origin to point every REST and socket URL at (the mock exchange), or undefined for the venue itself. */
   origin: string | undefined;
+  /**
+   * ccxt's throttler (enableRateLimit). Mock-only: `false` is honoured only with an origin override (replays and
+   * tests against the local mock exchange); against a real venue the throttler always stays on.
+   */
+  rateLimit?: boolean;
 }
 
 /** A ccxt.pro instance for the venue, configured as the adapter says. */
@@ -23,7 +28,7 @@ export function createExchange(adapter: VenueAdapter, options: ExchangeOptions):
   const Constructor = ccxt.pro[adapter.id];
   const exchange: Exchange = new Constructor({
     ...adapter.ccxtConfig,
-    enableRateLimit: true,
+    enableRateLimit: options.origin === undefined || options.rateLimit !== false,
     timeout: options.timeoutMs,
   });
   if (options.origin !== undefined) {
@@ -37,6 +42,8 @@ export type FailureKind = 'rate-limit' | 'retryable' | 'refused';
 
 /** The last HTTP answer seen inside one call (kept by the seam through AsyncLocalStorage). */
 export interface ResponseNote {
+  /** The label of the call the request belongs to (for request metrics). */
+  label?: string;
   status?: number;
   headers?: Record<string, string>;
   body?: string;
@@ -140,11 +147,33 @@ export class RequestSeam {
     private readonly policy: RetryPolicy = DEFAULT_RETRY_POLICY,
     private readonly timers: SeamTimers = REAL_TIMERS,
     private readonly onRetry?: (label: string, kind: FailureKind, error: unknown, waitMs: number) => void,
+    /** Sees every request (endpoint = the call's label, wall latency, success); for metrics. */
+    private readonly onRequest?: (sample: { endpoint: string; durationMs: number; ok: boolean }) => void,
   ) {
     const originalFetch = exchange.fetch.bind(exchange);
     exchange.fetch = (url: unknown, method?: string, headers?: unknown, body?: unknown): Promise<unknown> => {
       this.requests += 1;
-      return originalFetch(url, method, headers, body);
+      const observe = this.onRequest;
+      if (observe === undefined) return originalFetch(url, method, headers, body);
+      const endpoint = this.notes.getStore()?.label ?? 'other';
+      const started = performance.now();
+      const report = (ok: boolean): void => {
+        try {
+          observe({ endpoint, durationMs: performance.now() - started, ok });
+        } catch {
+          // an observer never breaks a request
+        }
+      };
+      return originalFetch(url, method, headers, body).then(
+        (result: unknown) => {
+          report(true);
+          return result;
+        },
+        (error: unknown) => {
+          report(false);
+          throw error;
+        },
+      );
     };
     const originalOnRestResponse = exchange.onRestResponse.bind(exchange);
     exchange.onRestResponse = (
@@ -194,7 +223,7 @@ export class RequestSeam {
         if (paused > this.policy.maxRetryAfterWaitMs) throw new VenuePausedError(this.adapter.id, paused);
         await this.timers.sleep(paused);
       }
-      const note: ResponseNote = {};
+      const note: ResponseNote = { label };
       try {
         return await this.notes.run(note, fn);
       } catch (error) {

@@ -11,13 +11,13 @@ import type { RetryPolicy, SeamTimers } from './client.js';
 import type { StreamTuning } from './liquidations.js';
 import { cronSchedule, validCron } from './scheduler.js';
 import type { CronTask, ScheduleFn } from './scheduler.js';
-import type { JobKind, VenueCycleReport, VenueStatus } from './types.js';
+import type { JobKind, MarketEvents, VenueCycleReport, VenueStatus } from './types.js';
 import { DEFAULT_VENUE_TUNING, VenueRunner } from './venue.js';
 import type { MarketConfig, VenueTuning } from './venue.js';
 import { VENUE_ADAPTERS } from './venues/index.js';
 
 export type { MarketConfig, VenueTuning } from './venue.js';
-export type { VenueCycleReport, VenueStatus } from './types.js';
+export type { MarketEvents, RequestSample, VenueCycleReport, VenueStatus } from './types.js';
 
 export type MarketTuning = Partial<Omit<VenueTuning, 'retry' | 'stream'>> & {
   retry?: Partial<RetryPolicy>;
@@ -36,6 +36,8 @@ export interface MarketServiceOptions {
   schedule?: ScheduleFn;
   /** Sleep, randomness and the monotonic clock for retries and reconnects (real ones by default). */
   timers?: Partial<SeamTimers>;
+  /** Observers of requests and job runs (metrics); none by default. */
+  events?: MarketEvents;
 }
 
 export interface PollOptions {
@@ -88,6 +90,7 @@ export function createMarketService(options: MarketServiceOptions): MarketServic
         log,
         tuning,
         timers,
+        ...(options.events ? { events: options.events } : {}),
       }),
   );
   const runnerOf = (exchange: ExchangeId): VenueRunner | undefined => runners.find((r) => r.id === exchange);

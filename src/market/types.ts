@@ -75,3 +75,24 @@ export interface VenueStatus extends VenueHealth {
 }
 
 export type LeverageTiersBySymbol = ReadonlyMap<string, readonly LeverageTier[]>;
+
+/** One REST request as the seam saw it (every attempt, retries included). */
+export interface RequestSample {
+  exchange: ExchangeId;
+  /** The call it belonged to (`loadMarkets`, `fetchFundingRates`...): a small, fixed set per venue. */
+  endpoint: string;
+  /** Wall milliseconds from sending to the answer (or the failure). */
+  durationMs: number;
+  /** False when the request failed (HTTP error, timeout, network error). */
+  ok: boolean;
+}
+
+/**
+ * Optional observers of the market service, for metrics. Called synchronously; they must not throw (a throw is
+ * caught and ignored) and must be cheap.
+ */
+export interface MarketEvents {
+  request?(sample: RequestSample): void;
+  /** A job finished (its report; `durationMs` is the job's whole run). Skipped runs are not reported here. */
+  job?(kind: JobKind, report: VenueCycleReport): void;
+}

@@ -16,7 +16,7 @@ import { planOpenInterest } from './openInterestPlan.js';
 import { longShortPointSchema, orderBookSchema } from './schemas.js';
 import { SerialJob } from './scheduler.js';
 import { marketInfoOf, symbolFilter } from './symbols.js';
-import type { JobKind, Quote, Rejection, VenueCycleReport, VenueMarket, VenueStatus } from './types.js';
+import type { JobKind, MarketEvents, Quote, Rejection, VenueCycleReport, VenueMarket, VenueStatus } from './types.js';
 import { ImplausibleResponseError, InvalidItemError } from './venues/adapter.js';
 import type { VenueAdapter, VenueContext } from './venues/adapter.js';
 
@@ -59,6 +59,11 @@ export interface VenueTuning {
   stream: StreamTuning;
   /** Watchdog silence per venue, overriding stream.silenceMs. */
   silenceMsByVenue: Partial<Record<ExchangeId, number>>;
+  /**
+   * ccxt's own throttler (enableRateLimit). MOCK ONLY: replays against the local mock exchange turn it off so a
+   * pass does not wait real seconds; it is ignored (stays on) for any venue without an origin override.
+   */
+  ccxtRateLimit: boolean;
 }
 
 export const DEFAULT_VENUE_TUNING: Omit<VenueTuning, 'retry'> = {
@@ -76,6 +81,7 @@ export const DEFAULT_VENUE_TUNING: Omit<VenueTuning, 'retry'> = {
   stream: { silenceMs: 300_000, reconnectBaseMs: 500, reconnectMaxMs: 30_000, recentKeys: 20_000 },
   // Binance's mark-price stream pushes every second, so a minute of silence means a dead socket.
   silenceMsByVenue: { binanceusdm: 60_000 },
+  ccxtRateLimit: true,
 };
 
 export interface VenueRunnerOptions {
@@ -86,6 +92,8 @@ export interface VenueRunnerOptions {
   log: Logger;
   tuning: VenueTuning;
   timers: SeamTimers;
+  /** Observers for metrics (requests, job runs); none by default. */
+  events?: MarketEvents;
 }
 
 interface Aged<T> {
@@ -144,9 +152,9 @@ export class VenueRunner {
     this.filter = symbolFilter(options.config.SYMBOLS);
     const onSkip = (name: string): void => this.log.warn('job still running; this run is skipped', { job: name });
     this.jobs = {
-      fast: new SerialJob(`${this.id}:fast`, () => this.guard('fast', () => this.fastCycle()), onSkip),
-      depth: new SerialJob(`${this.id}:depth`, () => this.guard('depth', () => this.depthJob()), onSkip),
-      slow: new SerialJob(`${this.id}:slow`, () => this.guard('slow', () => this.slowJob()), onSkip),
+      fast: new SerialJob(`${this.id}:fast`, () => this.observed('fast', () => this.fastCycle()), onSkip),
+      depth: new SerialJob(`${this.id}:depth`, () => this.observed('depth', () => this.depthJob()), onSkip),
+      slow: new SerialJob(`${this.id}:slow`, () => this.observed('slow', () => this.slowJob()), onSkip),
     };
   }
 
@@ -198,6 +206,7 @@ export class VenueRunner {
     const streamExchange = createExchange(this.adapter, {
       timeoutMs: this.options.config.REQUEST_TIMEOUT_MS,
       origin: this.origin,
+      rateLimit: this.options.tuning.ccxtRateLimit,
     });
     streamExchange.setMarketsFromExchange(this.rest);
     streamExchange.options['liquidationsLimit'] = 5_000;
@@ -290,6 +299,17 @@ export class VenueRunner {
 
   // ---------------------------------------------------------------------------------------------------------
   // Jobs
+
+  /** Runs a job through `guard` and hands its report to the job observer, if any. */
+  private async observed(kind: JobKind, body: () => Promise<VenueCycleReport>): Promise<VenueCycleReport> {
+    const report = await this.guard(kind, body);
+    try {
+      this.options.events?.job?.(kind, report);
+    } catch {
+      // an observer never breaks a job
+    }
+    return report;
+  }
 
   /** Runs a job body; whatever it throws becomes a failed report, never an exception. */
   private async guard(kind: JobKind, body: () => Promise<VenueCycleReport>): Promise<VenueCycleReport> {
@@ -518,6 +538,7 @@ export class VenueRunner {
       this.rest = createExchange(this.adapter, {
         timeoutMs: this.options.config.REQUEST_TIMEOUT_MS,
         origin: this.origin,
+        rateLimit: this.options.tuning.ccxtRateLimit,
       });
       this.seam = new RequestSeam(
         this.rest,
@@ -525,6 +546,9 @@ export class VenueRunner {
         this.options.tuning.retry,
         this.options.timers,
         (label, kind, error, waitMs) => this.log.debug('retrying request', { request: label, kind, waitMs, error }),
+        this.options.events?.request
+          ? (sample) => this.options.events?.request?.({ exchange: this.id, ...sample })
+          : undefined,
       );
     }
     return this.rest;

@@ -33,6 +33,8 @@ export interface RiskLoopOptions {
   sinks: readonly AlertSink[];
   now: () => number;
   log: Logger;
+  /** Observer of each pass (metrics): called after a pass, with `ok` false when it failed. A throw is ignored. */
+  onPass?: (outcome: { ok: boolean; durationMs: number; alerts: number }) => void;
 }
 
 export interface RiskPass {
@@ -103,6 +105,14 @@ export function createRiskLoop(options: RiskLoopOptions): RiskLoop {
   let latest: RiskCycle | undefined;
   const log = options.log.child({ module: 'risk' });
 
+  const observe = (ok: boolean, durationMs: number, alerts: number): void => {
+    try {
+      options.onPass?.({ ok, durationMs, alerts });
+    } catch {
+      // an observer never breaks the loop
+    }
+  };
+
   function runOnce(): RiskPass | undefined {
     const started = performance.now();
     const now = options.now();
@@ -136,9 +146,11 @@ export function createRiskLoop(options: RiskLoopOptions): RiskLoop {
       latest = cycle;
       const durationMs = performance.now() - started;
       log.debug('risk pass', { markets: cycle.markets.length, alerts, durationMs: Math.round(durationMs) });
+      observe(true, durationMs, alerts);
       return { cycle, readings, alerts, durationMs };
     } catch (error) {
       log.error('risk pass failed', { error });
+      observe(false, performance.now() - started, 0);
       return undefined;
     }
   }

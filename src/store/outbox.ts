@@ -135,6 +135,7 @@ export class SqliteOutbox {
         `UPDATE chat_outbox SET state = 'unknown', done_at = ?, error = 'in flight at shutdown' WHERE state = 'attempting' AND platform = ?`,
       ),
       counts: db.prepare(`SELECT state, COUNT(*) AS n FROM chat_outbox GROUP BY state`),
+      oldestPending: db.prepare(`SELECT MIN(created_at) AS at FROM chat_outbox WHERE state = 'pending'`),
       byState: db.prepare(`SELECT * FROM chat_outbox WHERE state = ? ORDER BY id`),
       mark: db.prepare(`INSERT INTO chat_last_alerts (destination, market, level, alerted_at) VALUES (?, ?, ?, ?)
         ON CONFLICT (destination, market) DO UPDATE SET level = excluded.level, alerted_at = excluded.alerted_at`),
@@ -216,6 +217,12 @@ export class SqliteOutbox {
     const out: Record<OutboxState, number> = { pending: 0, attempting: 0, sent: 0, failed: 0, unknown: 0 };
     for (const row of this.s.counts.all() as { state: OutboxState; n: number }[]) out[row.state] = row.n;
     return out;
+  }
+
+  /** When the oldest row still waiting to be sent was queued (epoch ms), or null when none waits. */
+  oldestPendingAt(): number | null {
+    const row = this.s.oldestPending.get() as { at: number | null } | undefined;
+    return row?.at ?? null;
   }
 
   rows(state: OutboxState): OutboxRow[] {

@@ -28,7 +28,7 @@ beforeAll(async () => {
       TELEGRAM_API_ROOT: telegram.apiRoot,
       TELEGRAM_WEBHOOK_URL: undefined,
       TELEGRAM_WEBHOOK_SECRET: undefined,
-      HTTP_PORT: undefined,
+      TELEGRAM_WEBHOOK_PORT: 8443,
     },
     db: chatDatabase(),
     glossary,
