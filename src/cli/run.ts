@@ -5,6 +5,8 @@ import { existsSync } from 'node:fs';
 import { REST } from 'discord.js';
 import { openApp } from '../app.js';
 import { renderText } from '../chat/text.js';
+import { runChartCommand } from './chart.js';
+import { runBacktestCommand, runReplayCommand } from './replay.js';
 import { registerDiscordCommands } from '../chat/discord-commands.js';
 import type { CommandContext, Services } from '../commands/command.js';
 import { dispatch } from '../commands/dispatch.js';
@@ -95,6 +97,16 @@ async function registerDiscord(words: readonly string[], write: Write): Promise<
   return 0;
 }
 
+/** `chart <symbol> [--cascade shock%] [--theme dark|light] --out file.png`: draws from the stored data. */
+async function chart(words: readonly string[], log: Logger, write: Write): Promise<number> {
+  const app = openApp(readConfig(), log, { market: false });
+  try {
+    return await runChartCommand(words, app.services(), Date.now(), write);
+  } finally {
+    await app.close();
+  }
+}
+
 async function runCommand(
   name: string,
   words: readonly string[],
@@ -127,5 +139,8 @@ export async function runCli(argv: readonly string[], write: Write): Promise<num
   const log = createLogger({ level: 'warn', format: process.stderr.isTTY ? 'pretty' : 'json' });
   if (name === 'poll') return poll(words, json, log, write);
   if (name === 'discord:register') return registerDiscord(words, write);
+  if (name === 'chart') return chart(words, log, write);
+  if (name === 'replay') return runReplayCommand(words, write);
+  if (name === 'backtest') return runBacktestCommand(words, write);
   return runCommand(name, words, json, log, write);
 }

@@ -67,6 +67,11 @@ export interface MockExchange {
   dropSockets(venue?: ExchangeId): void;
   /** Every request answered so far (the last 200,000), oldest first. */
   requests(): readonly RequestRecord[];
+  /**
+   * Runs the push tick now (scripted socket faults, liquidations due, periodic pushes) instead of waiting up to
+   * 100 ms for the timer: a replay on a manual clock calls it right after moving scenario time.
+   */
+  pushNow(): void;
   close(): Promise<void>;
 }
 
@@ -413,6 +418,9 @@ export async function startMockExchange(options: MockExchangeOptions): Promise<M
     clearFaults: () => faults.clear(),
     dropSockets,
     requests: () => records,
+    pushNow: () => {
+      if (!closed) tick();
+    },
     async close() {
       if (closed) return;
       closed = true;

@@ -1,0 +1,404 @@
+// Replays a scenario through the real pipeline on a simulated clock: the mock exchange on 127.0.0.1, real ccxt
+// clients with their liquidation streams, the SQLite store (in a temporary directory), the risk loop and the alert
+// rules, delivering to a console-style sink. Scenario time only moves when the replay moves it (a manual clock), the
+// streams are settled before every pass and every pass is one fixed step: the same scenario gives the same
+// timeline on every run.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { destinationOf } from '../alerts/rules.js';
+import { MARKET_WIDE, type Alert, type AlertMarket, type LastAlert, type MarketReading } from '../alerts/types.js';
+import type { Reply } from '../commands/reply.js';
+import { loadConfig } from '../config/env.js';
+import type { ExchangeId } from '../domain/market.js';
+import type { AlertLevel, Subscription } from '../domain/ports.js';
+import { silentLogger, type Logger } from '../log/logger.js';
+import { createMarketService, type MarketTuning } from '../market/service.js';
+import { LiquidationFeed } from '../mock-exchange/liquidations.js';
+import { buildModel, type ScenarioModel } from '../mock-exchange/model.js';
+import { loadScenario, parseScenario, scenarioVenues, type Scenario } from '../mock-exchange/scenario.js';
+import { startMockExchange, type MockExchange, type ScenarioInput } from '../mock-exchange/server.js';
+import type { LiquidationSampling } from '../mock-exchange/venue.js';
+import { binance } from '../mock-exchange/venues/binance.js';
+import { bybit } from '../mock-exchange/venues/bybit.js';
+import { hyperliquid } from '../mock-exchange/venues/hyperliquid.js';
+import { okx } from '../mock-exchange/venues/okx.js';
+import { createRiskLoop, consoleAlertSink, type AlertSink } from '../pipeline/riskLoop.js';
+import type { RiskLevel } from '../risk/levels.js';
+import { openStore } from '../store/index.js';
+
+export const LEVEL_RANK: Record<RiskLevel, number> = { calm: 0, elevated: 1, warning: 2, critical: 3 };
+
+/** Default stream sampling per venue, as the mock pushes it (to know how many stream items a step brings). */
+const SAMPLING: Record<ExchangeId, LiquidationSampling | undefined> = {
+  binanceusdm: binance.liquidationSampling,
+  bybit: bybit.liquidationSampling,
+  okx: okx.liquidationSampling,
+  hyperliquid: hyperliquid.liquidationSampling,
+};
+
+/** Short retries and reconnects, the streams on, ccxt's throttler off (mock only), no mark-price stream. */
+export const REPLAY_TUNING: MarketTuning = {
+  streams: true,
+  // Binance's mark-price stream pushes on wall time: whether a pass read it or premiumIndex would depend on timing.
+  markPriceStream: false,
+  ccxtRateLimit: false,
+  retry: { maxRetries: 2, baseDelayMs: 20, maxDelayMs: 200, maxRetryAfterWaitMs: 5_000, defaultRateLimitPauseMs: 200 },
+  stream: { reconnectBaseMs: 50, reconnectMaxMs: 500 },
+};
+
+export interface ReplayProgress {
+  offsetSec: number;
+  /** The scenario's intended length (or `untilSec`). */
+  untilSec: number;
+  passes: number;
+  alerts: number;
+  /** Real milliseconds since the replay started. */
+  wallMs: number;
+}
+
+/** One alert of the timeline, as the sink received it. */
+export interface TimelineAlert {
+  /** Scenario epoch ms and ISO time of the pass. */
+  at: number;
+  time: string;
+  offsetSec: number;
+  kind: Alert['kind'];
+  /** A market key (`binanceusdm:BTC/USDT:USDT`) or `market-wide` for a digest. */
+  market: AlertMarket;
+  level: AlertLevel;
+  regime: MarketReading['regime'] | null;
+  score: number | null;
+  reasons: readonly string[];
+  /** The markets it covers (one, or several for a digest). */
+  markets: readonly { market: AlertMarket; level: AlertLevel }[];
+  /** What a console would print. */
+  reply: Reply;
+}
+
+export interface ReplayPass {
+  offsetSec: number;
+  at: number;
+  levels: Map<string, RiskLevel>;
+  marketWide: RiskLevel;
+}
+
+export interface ReplayOptions {
+  /** A scenario file, or the scenario itself (one of the two). */
+  file?: string;
+  scenario?: ScenarioInput | Scenario;
+  /** Pacing in simulated seconds per real second; unset: as fast as the pipeline goes. */
+  speed?: number;
+  /** Seconds of scenario time per pass (default 60). */
+  stepSec?: number;
+  /** Coarser passes before `leadInSec` (calm lead-ins of long scenarios); default `stepSec`. */
+  leadInStepSec?: number;
+  /** Offset where the lead-in ends (default 0: no lead-in). */
+  leadInSec?: number;
+  /** Last offset replayed (default the scenario's durationSec). */
+  untilSec?: number;
+  /** Venues replayed (default every venue of the scenario). */
+  venues?: readonly ExchangeId[];
+  /** Keep the scenario's scripted faults (default false: they shape wall-time retries, not risk). */
+  faults?: boolean;
+  /** Lowest level the sink's implicit subscription gets (default warning, as the console). */
+  minLevel?: AlertLevel;
+  /** Order books every this many scenario seconds (default 300), leverage tiers and ratios (default 900). */
+  depthEverySec?: number;
+  slowEverySec?: number;
+  onAlert?: (alert: TimelineAlert) => void;
+  onProgress?: (progress: ReplayProgress) => void;
+  /** Directory of the store; a temporary one (removed afterwards) by default. */
+  dataDir?: string;
+  log?: Logger;
+}
+
+export interface ReplayResult {
+  scenario: Scenario;
+  model: ScenarioModel;
+  venues: ExchangeId[];
+  stepSec: number;
+  passes: ReplayPass[];
+  alerts: TimelineAlert[];
+  /** Real milliseconds the replay took, and the scenario seconds it covered. */
+  wallMs: number;
+  simulatedSec: number;
+  /** Steps whose streams did not deliver everything expected within the settle limit. */
+  unsettledSteps: number;
+}
+
+const SETTLE_LIMIT_MS = 2_000;
+const START_LIMIT_MS = 5_000;
+
+const wait = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+async function readScenario(options: ReplayOptions): Promise<Scenario> {
+  if (options.scenario !== undefined) return parseScenario(options.scenario);
+  if (options.file !== undefined) return loadScenario(options.file);
+  throw new Error('replayScenario needs a file or a scenario');
+}
+
+/** A console-style sink that also records each alert (regime, score and reasons are added after the pass). */
+function recordingConsoleSink(
+  minLevel: AlertLevel,
+  onDeliver: (alerts: readonly Alert[], now: number) => void,
+): AlertSink {
+  const inner = consoleAlertSink(() => undefined);
+  const subscriptions: Subscription[] = inner.subscriptions().map((s) => ({ ...s, minLevel }));
+  const last = new Map<string, LastAlert>();
+  return {
+    subscriptions: () => subscriptions,
+    lastAlerts: () => [...last.values()],
+    deliver(alerts, now) {
+      onDeliver(alerts, now);
+      for (const alert of alerts) {
+        for (const { market, level } of alert.markets) {
+          const subscription = subscriptions[0];
+          if (subscription !== undefined)
+            last.set(market, { destination: destinationOf(subscription), market, level, at: now });
+        }
+      }
+    },
+  };
+}
+
+/** Stream items each venue's mock feed will have pushed by scenario time `atMs` (a shadow of the mock's feeds). */
+class ExpectedStream {
+  private readonly feeds = new Map<ExchangeId, { feed: LiquidationFeed; keep: LiquidationSampling['keep'] }>();
+  readonly counts = new Map<ExchangeId, number>();
+
+  constructor(model: ScenarioModel, scenario: Scenario, venues: readonly ExchangeId[]) {
+    for (const venue of venues) {
+      const sampling = scenario.venues[venue]?.liquidationSampling ?? SAMPLING[venue];
+      const events = model.venues.get(venue)?.liquidations ?? [];
+      if (sampling === undefined || events.length === 0) continue;
+      this.feeds.set(venue, { feed: new LiquidationFeed(events, sampling), keep: sampling.keep });
+      this.counts.set(venue, 0);
+    }
+  }
+
+  venues(): ExchangeId[] {
+    return [...this.feeds.keys()];
+  }
+
+  advance(atMs: number): void {
+    for (const [venue, { feed, keep }] of this.feeds) {
+      const batches = feed.advance(atMs);
+      const items = batches.reduce((sum, b) => sum + (keep === 'latest' ? 1 : b.events.length), 0);
+      this.counts.set(venue, (this.counts.get(venue) ?? 0) + items);
+    }
+  }
+}
+
+/** Runs `scenario` through the pipeline and returns its alert timeline and every pass's levels. */
+export async function replayScenario(options: ReplayOptions): Promise<ReplayResult> {
+  const loaded = await readScenario(options);
+  const scenario = options.faults === true ? loaded : parseScenario({ ...loaded, faults: [] }, loaded.name);
+  const model = buildModel(scenario);
+  const venues = (options.venues ?? scenarioVenues(scenario)).filter((v) => scenario.venues[v] !== undefined);
+  const stepSec = options.stepSec ?? 60;
+  const leadInStepSec = options.leadInStepSec ?? stepSec;
+  const leadInSec = options.leadInSec ?? 0;
+  const untilSec = options.untilSec ?? scenario.durationSec;
+  const depthEverySec = options.depthEverySec ?? 300;
+  const slowEverySec = options.slowEverySec ?? 900;
+  const minLevel = options.minLevel ?? 'warning';
+  const log = options.log ?? silentLogger;
+  if (!(stepSec > 0) || !(leadInStepSec > 0)) throw new RangeError('steps must be positive');
+
+  let wallMs = 0;
+  const mock: MockExchange = await startMockExchange({ scenario, clock: () => wallMs });
+  const temporary = options.dataDir === undefined;
+  const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'spiralwatch-replay-'));
+  const now = () => mock.scenarioTime();
+  const store = openStore({ dataDir, retentionDays: 7, now, onRejected: () => undefined });
+  const config = loadConfig({
+    EXCHANGE_ORIGIN_OVERRIDES: JSON.stringify(mock.overrides()),
+    EXCHANGES: venues.join(','),
+    MIN_OPEN_INTEREST_USD: '0',
+    REQUEST_TIMEOUT_MS: '3000',
+  });
+  const market = createMarketService({
+    config,
+    sink: store,
+    now,
+    log,
+    tuning: REPLAY_TUNING,
+    // The replay runs every job itself: nothing may fire on the wall clock.
+    schedule: () => ({ stop: () => undefined, destroy: () => undefined }),
+  });
+  const delivered: { alert: Alert; at: number }[] = [];
+  const sink = recordingConsoleSink(minLevel, (alerts, at) => {
+    for (const alert of alerts) delivered.push({ alert, at });
+  });
+  const loop = createRiskLoop({
+    market: store,
+    health: market,
+    leverageTiers: (exchange, symbol) => market.leverageTiers(exchange, symbol),
+    sinks: [sink],
+    now,
+    log,
+  });
+  const expected = new ExpectedStream(model, scenario, venues);
+  const passes: ReplayPass[] = [];
+  const alerts: TimelineAlert[] = [];
+  let unsettledSteps = 0;
+  const started = performance.now();
+
+  const received = (venue: ExchangeId): number => {
+    const counters = market.streamCounters(venue);
+    return counters.saved + counters.duplicates;
+  };
+
+  /** Pushes what fell due and waits until each stream stored what the mock sent (or stops making progress). */
+  async function settle(): Promise<void> {
+    mock.pushNow();
+    const streaming = expected.venues();
+    const done = () => streaming.every((v) => received(v) >= (expected.counts.get(v) ?? 0));
+    const deadline = performance.now() + SETTLE_LIMIT_MS;
+    while (!done()) {
+      if (performance.now() > deadline) {
+        unsettledSteps += 1;
+        return;
+      }
+      await wait(2);
+    }
+  }
+
+  /** Waits until every streaming venue has its sockets up and subscribed. */
+  async function streamsUp(): Promise<void> {
+    const streaming = expected.venues();
+    const deadline = performance.now() + START_LIMIT_MS;
+    const connected = () =>
+      streaming.every((v) => mock.requests().some((r) => r.venue === v && r.method === 'WS' && r.status === 101));
+    while (!connected() && performance.now() < deadline) await wait(10);
+    // The subscriptions follow the upgrade by a message each way.
+    await wait(200);
+  }
+
+  try {
+    await market.start();
+    // Per-symbol streams (Bybit) subscribe once the first fast cycle has found the markets: poll at offset 0,
+    // then wait for every stream before any liquidation falls due.
+    await market.pollOnce();
+    await streamsUp();
+    let offsetSec = 0;
+    let lastDepth = -Infinity;
+    let lastSlow = -Infinity;
+    while (offsetSec <= untilSec) {
+      wallMs = offsetSec * 1000;
+      expected.advance(now());
+      await settle();
+      const include: ('slow' | 'depth')[] = [];
+      if (offsetSec - lastSlow >= slowEverySec) {
+        include.push('slow');
+        lastSlow = offsetSec;
+      }
+      if (offsetSec - lastDepth >= depthEverySec) {
+        include.push('depth');
+        lastDepth = offsetSec;
+      }
+      await market.pollOnce({ include });
+      const firstNew = delivered.length;
+      const pass = loop.runOnce();
+      if (pass !== undefined) {
+        passes.push({
+          offsetSec,
+          at: pass.cycle.at,
+          levels: new Map(pass.cycle.markets.map((m) => [m.market, m.level])),
+          marketWide: pass.cycle.marketWide.level,
+        });
+        const readings = new Map(pass.readings.map((r) => [r.market, r]));
+        for (const { alert, at } of delivered.slice(firstNew)) {
+          const reading =
+            readings.get(alert.market) ?? (alert.kind === 'digest' ? readings.get(MARKET_WIDE) : undefined);
+          const entry: TimelineAlert = {
+            at,
+            time: new Date(at).toISOString(),
+            offsetSec,
+            kind: alert.kind,
+            market: alert.market,
+            level: alert.level,
+            regime: reading?.regime ?? null,
+            score: reading === undefined ? null : Math.round(reading.score * 10) / 10,
+            reasons: reading?.reasons ?? [],
+            markets: alert.markets,
+            reply: alert.reply,
+          };
+          alerts.push(entry);
+          options.onAlert?.(entry);
+        }
+      }
+      options.onProgress?.({
+        offsetSec,
+        untilSec,
+        passes: passes.length,
+        alerts: alerts.length,
+        wallMs: performance.now() - started,
+      });
+      const next = offsetSec + (offsetSec < leadInSec ? leadInStepSec : stepSec);
+      offsetSec = offsetSec < leadInSec && next > leadInSec ? leadInSec : next;
+      if (options.speed !== undefined && options.speed > 0) {
+        const due = started + (Math.min(offsetSec, untilSec) / options.speed) * 1000;
+        const ahead = due - performance.now();
+        if (ahead > 0) await wait(ahead);
+      }
+    }
+  } finally {
+    await market.stop();
+    store.close();
+    await mock.close();
+    if (temporary) rmSync(dataDir, { recursive: true, force: true });
+  }
+  const wall = performance.now() - started;
+  return {
+    scenario,
+    model,
+    venues,
+    stepSec,
+    passes,
+    alerts,
+    wallMs: wall,
+    simulatedSec: untilSec,
+    unsettledSteps,
+  };
+}
+
+/** Each market's largest scripted liquidation minute (seconds from the start) and its USD, per venue. */
+export function largestLiquidationMinutes(
+  model: ScenarioModel,
+  venues: readonly ExchangeId[],
+): Map<string, { minuteSec: number; usd: number }> {
+  const largest = new Map<string, { minuteSec: number; usd: number }>();
+  for (const venue of venues) {
+    const perMinute = new Map<string, number>();
+    for (const event of model.venues.get(venue)?.liquidations ?? []) {
+      const minuteSec = Math.floor((event.at - model.startMs) / 60_000) * 60;
+      const key = `${venue}:${event.market.symbol}|${minuteSec}`;
+      perMinute.set(key, (perMinute.get(key) ?? 0) + event.sizeUsd);
+    }
+    for (const [key, usd] of perMinute) {
+      const [market = '', minute = ''] = key.split('|');
+      if ((largest.get(market)?.usd ?? 0) < usd) largest.set(market, { minuteSec: Number(minute), usd });
+    }
+  }
+  return largest;
+}
+
+/** The scenario's largest liquidation minute across all markets (summed over markets and venues). */
+export function largestLiquidationMinute(
+  model: ScenarioModel,
+  venues: readonly ExchangeId[],
+): { minuteSec: number; usd: number } | null {
+  const perMinute = new Map<number, number>();
+  for (const venue of venues) {
+    for (const event of model.venues.get(venue)?.liquidations ?? []) {
+      const minuteSec = Math.floor((event.at - model.startMs) / 60_000) * 60;
+      perMinute.set(minuteSec, (perMinute.get(minuteSec) ?? 0) + event.sizeUsd);
+    }
+  }
+  let best: { minuteSec: number; usd: number } | null = null;
+  for (const [minuteSec, usd] of perMinute) if (best === null || usd > best.usd) best = { minuteSec, usd };
+  return best;
+}
