@@ -11,4 +11,5 @@ export const benches: readonly { name: string; load: () => Promise<Bench> }[] = 
   { name: 'risk', load: async () => (await import('./risk.js')).risk },
   { name: 'fanout', load: async () => (await import('./fanout.js')).fanout },
   { name: 'charts', load: async () => (await import('./charts.js')).charts },
+  { name: 'replay', load: async () => (await import('./replay.js')).replay },
 ];
