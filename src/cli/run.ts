@@ -140,7 +140,9 @@ export async function runCli(argv: readonly string[], write: Write): Promise<num
   if (name === 'poll') return poll(words, json, log, write);
   if (name === 'discord:register') return registerDiscord(words, write);
   if (name === 'chart') return chart(words, log, write);
-  if (name === 'replay') return runReplayCommand(words, write);
-  if (name === 'backtest') return runBacktestCommand(words, write);
+  // Replays read their own --json from the raw arguments.
+  const raw = argv.slice(argv.indexOf(name) + 1);
+  if (name === 'replay') return runReplayCommand(raw, write);
+  if (name === 'backtest') return runBacktestCommand(raw, write);
   return runCommand(name, words, json, log, write);
 }
