@@ -50,11 +50,22 @@ export interface RiskLoop {
   latest(): RiskCycle | undefined;
 }
 
+/**
+ * The move an alert's cascade estimate quotes: while a spiral unwinds, the way the price is going; otherwise the
+ * way that hurts the crowded side (a long-crowded market is hurt by a drop).
+ */
+function shockDirection(assessment: MarketAssessment): 'down' | 'up' {
+  if (assessment.regime.regime === 'unwinding') {
+    const move = assessment.features.priceChange15m ?? assessment.features.priceChange5m;
+    if (move !== null && move !== 0) return move < 0 ? 'down' : 'up';
+  }
+  return assessment.crowdedSide === 'short' ? 'up' : 'down';
+}
+
 function cascadeLine(cycle: RiskCycle, assessment: MarketAssessment): string | null {
   const profile = cycle.profiles.get(assessment.market);
   if (!profile) return null;
-  // Quote the direction the crowd is exposed to: a long-crowded market is hurt by a drop.
-  const direction = assessment.crowdedSide === 'short' ? 'up' : 'down';
+  const direction = shockDirection(assessment);
   const outcome = runCascade(profile, ALERT_SHOCK, direction);
   const finalPrice = (1 + (direction === 'down' ? -outcome.totalMove : outcome.totalMove)) * profile.price;
   return (
