@@ -776,6 +776,12 @@ function sideLevels(
 }
 
 /** Depth curves for both sides: the latest recorded book, else a flat book from volume, else from open interest. */
+/** The latest fresh 24 h volume in USD, or null. */
+function volumeAt(snaps: readonly Snapshot[], n: number, at: number, maxAge: number): number | null {
+  const idx = latestIndex(snaps, n, at, maxAge, (s) => s.volume24hUsd !== null && s.volume24hUsd > 0);
+  return idx >= 0 ? ((snaps[idx] as Snapshot).volume24hUsd as number) : null;
+}
+
 function depthCurves(
   snaps: readonly Snapshot[],
   n: number,
@@ -791,7 +797,16 @@ function depthCurves(
     const bands = book.depthBands ?? [];
     const bids = depthCurveFromBands(bands, 'bid', cp.impactExponent);
     const asks = depthCurveFromBands(bands, 'ask', cp.impactExponent);
-    if (bids !== null && asks !== null) return { bids, asks, source: 'book', at: book.at };
+    if (bids !== null && asks !== null) {
+      const volume = volumeAt(snaps, n, at, maxAge);
+      const beyond =
+        volume === null
+          ? undefined
+          : { volumeUsd: volume, dailyVolatility: cp.impactDailyVolatility, coefficient: cp.impactCoefficient };
+      return beyond === undefined
+        ? { bids, asks, source: 'book', at: book.at }
+        : { bids: { ...bids, beyond }, asks: { ...asks, beyond }, source: 'book', at: book.at };
+    }
   }
   const deepest = cp.fallbackBandPercent / 100;
   const volumeIdx = latestIndex(snaps, n, at, maxAge, (s) => s.volume24hUsd !== null && s.volume24hUsd > 0);

@@ -1,6 +1,8 @@
 // Price impact of market orders from a recorded depth curve: inside the deepest band, the inverse of the
-// cumulative depth interpolated piecewise linearly (from 0 USD at the mid); beyond it, a power law
-// impact = xMax x (Q / D(xMax))^exponent (the square-root law at exponent 0.5), continuous at xMax by construction.
+// cumulative depth interpolated piecewise linearly (from 0 USD at the mid). Beyond it, when the day's volume is
+// known, the square-root law in its volume form for what the book did not absorb:
+// impact = xMax + Y x sigma x sqrt((Q - D(xMax)) / V), as liquidity refills at the market's daily pace; otherwise
+// a power law anchored on the book, impact = xMax x (Q / D(xMax))^exponent. Both are continuous at xMax.
 import type { DepthBand } from '../domain/market.js';
 
 export interface DepthCurve {
@@ -10,6 +12,8 @@ export interface DepthCurve {
   cumulativeUsd: number[];
   /** Exponent of the impact law beyond the last distance. */
   exponent: number;
+  /** The volume form of the law beyond the last distance, when the 24 h volume is known. */
+  beyond?: { volumeUsd: number; dailyVolatility: number; coefficient: number };
 }
 
 /**
@@ -51,6 +55,10 @@ export function impactOf(curve: DepthCurve, usd: number): number {
     prevX = x;
     prevD = d;
   }
+  const { beyond } = curve;
+  if (beyond !== undefined) {
+    return prevX + beyond.coefficient * beyond.dailyVolatility * Math.sqrt((usd - prevD) / beyond.volumeUsd);
+  }
   return prevX * Math.pow(usd / prevD, curve.exponent);
 }
 
@@ -66,6 +74,11 @@ export function depthWithin(curve: DepthCurve, distance: number): number {
     if (distance <= x) return prevD + ((distance - prevX) / (x - prevX)) * (d - prevD);
     prevX = x;
     prevD = d;
+  }
+  const { beyond } = curve;
+  if (beyond !== undefined) {
+    const scaled = (distance - prevX) / (beyond.coefficient * beyond.dailyVolatility);
+    return prevD + beyond.volumeUsd * scaled * scaled;
   }
   return prevD * Math.pow(distance / prevX, 1 / curve.exponent);
 }

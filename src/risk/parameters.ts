@@ -190,6 +190,12 @@ export const riskParametersSchema = z
       entryBinWidth: positive,
       /** Exponent of the impact law beyond the deepest depth band. */
       impactExponent: positive,
+      /**
+       * Beyond the recorded book, with a known 24 h volume: impact = Y x sigma x sqrt(Q / V) for the USD Q the book did
+       * not absorb (the square-root law in its volume form). Y is this coefficient, sigma `impactDailyVolatility`.
+       */
+      impactCoefficient: positive,
+      impactDailyVolatility: positive,
       /** Without a recorded book: depth within the 5% band per side as a fraction of 24 h volume. */
       volumeDepthFraction: positive,
       /** Without a book and volume: depth within the 5% band per side as a fraction of open interest. */
@@ -410,6 +416,11 @@ const DEFAULTS: RiskParameters = {
     entryBinWidth: 0.0005,
     // 0.5: the square-root law of market impact.
     impactExponent: 0.5,
+    // Y = 1: the law's constant is of order one in the studies of metaorders (Toth et al. 2011, "Anomalous price
+    // impact and the critical nature of liquidity in financial markets", Phys. Rev. X 1).
+    impactCoefficient: 1,
+    // 4% a day: a typical daily volatility of the large perpetuals; the book refills at this pace beyond its depth.
+    impactDailyVolatility: 0.04,
     // 2%: books of liquid perpetuals hold roughly 1-4% of a day's volume within 5% of mid per side.
     volumeDepthFraction: 0.02,
     // 1%: a last resort, only when neither a book nor a volume is known.

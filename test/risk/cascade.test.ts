@@ -244,13 +244,16 @@ describe('cascade estimator: a single leverage bucket on a flat book', () => {
   // liquidated at P (1 - d) with d = max(1/L - m, minLiquidationDistance), i.e. once the move reaches d.
   // The long side holds U = 0.5 x Q x P (no long/short ratio: 50/50), valued at P.
   // The book is flat: c USD per 1% of distance on each side, so selling X USD moves the price by X / (100 c) while
-  // X <= 5c (the depth within 5%), and beyond it by 5% x sqrt(X / 5c) (the square-root law, continuous at 5%).
+  // X <= 5c (the depth within 5%). Beyond it, with the day's volume V known, the square-root law in its volume form
+  // adds Y x sigma x sqrt((X - 5c) / V) to 5% (Y and sigma from the parameters); without a volume, the law anchored
+  // on the book gives 5% x sqrt(X / 5c). Both are continuous at 5%.
   // A shock s < d liquidates nothing: the move is s, amplification 1, no round.
   // A shock s >= d liquidates all of U in round 1; the move becomes s + I(U). Round 2 finds nothing new (all
   // levels are gone), so the walk stops after one round: move = min(s + I(U), maxMove), amplification move / s.
-  const closedForm = (s: number, d: number, u: number, c: number, maxMove: number) => {
+  const VOLUME_USD = 1e10;
+  const closedForm = (s: number, d: number, u: number, c: number, maxMove: number, yTimesSigma: number) => {
     if (s < d) return { move: s, liquidated: 0, rounds: 0 };
-    const impact = u <= 5 * c ? u / (100 * c) : 0.05 * Math.sqrt(u / (5 * c));
+    const impact = u <= 5 * c ? u / (100 * c) : 0.05 + yTimesSigma * Math.sqrt((u - 5 * c) / VOLUME_USD);
     return { move: Math.min(s + impact, maxMove), liquidated: u, rounds: 1 };
   };
 
@@ -271,7 +274,7 @@ describe('cascade estimator: a single leverage bucket on a flat book', () => {
           const e = ok(
             estimateCascade(
               {
-                history: openedAt(price, coins, c),
+                history: openedAt(price, coins, c, { volume24hUsd: VOLUME_USD }),
                 now,
                 shock,
                 marginTiers: [{ maxNotionalUsd: 1e15, maintenanceMarginRate: mmr }],
@@ -279,7 +282,8 @@ describe('cascade estimator: a single leverage bucket on a flat book', () => {
               params,
             ),
           );
-          const expected = closedForm(shock, d, 0.5 * coins * price, c, params.cascade.maxMove);
+          const yTimesSigma = params.cascade.impactCoefficient * params.cascade.impactDailyVolatility;
+          const expected = closedForm(shock, d, 0.5 * coins * price, c, params.cascade.maxMove, yTimesSigma);
           expect(e.totalMove).toBeCloseTo(expected.move, 9);
           expect(e.liquidatedUsd / (coins * price)).toBeCloseTo(expected.liquidated / (coins * price), 9);
           expect(e.rounds).toBe(expected.rounds);
@@ -291,10 +295,11 @@ describe('cascade estimator: a single leverage bucket on a flat book', () => {
   });
 
   it('works the example through: 10x longs of $50M against $2M per 1% of book, hit by a 10% drop', () => {
+    // No volume known, so beyond the book the law anchored on it applies.
     // d = 1/10 - 0.5% = 9.5%; U = $50M > 5c = $10M, so impact = 5% x sqrt(50/10) = 11.18%.
     const e = ok(
       estimateCascade(
-        { history: openedAt(100, 1_000_000, 2_000_000), now, shock: 0.1 },
+        { history: openedAt(100, 1_000_000, 2_000_000, { volume24hUsd: null }), now, shock: 0.1 },
         resolveRiskParameters({ cascade: { leverageBuckets: [{ leverage: 10, weight: 1 }] } }),
       ),
     );
@@ -314,7 +319,7 @@ describe('cascade estimator: a single leverage bucket on a flat book', () => {
     // The same shock 1% short of the level does nothing.
     const miss = ok(
       estimateCascade(
-        { history: openedAt(100, 1_000_000, 2_000_000), now, shock: 0.09 },
+        { history: openedAt(100, 1_000_000, 2_000_000, { volume24hUsd: null }), now, shock: 0.09 },
         resolveRiskParameters({ cascade: { leverageBuckets: [{ leverage: 10, weight: 1 }] } }),
       ),
     );

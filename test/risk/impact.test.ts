@@ -49,3 +49,21 @@ describe('price impact from a depth curve', () => {
     expect(impactOf(flatDepthCurve(100, 0.05, 0.5), 50)).toBeCloseTo(0.025, 12);
   });
 });
+
+describe('impact beyond the book with the day volume known', () => {
+  const curve = {
+    ...flatDepthCurve(10_000_000, 0.05, 0.5),
+    beyond: { volumeUsd: 1e10, dailyVolatility: 0.04, coefficient: 1 },
+  };
+
+  it('adds Y x sigma x sqrt(unabsorbed / volume) to the deepest distance', () => {
+    // $10M absorbed within 5%; the next $1B moves the price 4% x sqrt(0.1) = 1.265% further.
+    expect(impactOf(curve, 1_010_000_000)).toBeCloseTo(0.05 + 0.04 * Math.sqrt(0.1), 12);
+    expect(impactOf(curve, 10_000_000)).toBeCloseTo(0.05, 12);
+  });
+
+  it('is inverted by depthWithin', () => {
+    for (const distance of [0.051, 0.06, 0.1, 0.3])
+      expect(impactOf(curve, depthWithin(curve, distance))).toBeCloseTo(distance, 9);
+  });
+});
