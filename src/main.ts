@@ -9,7 +9,7 @@ import { createChartRenderer } from './charts/index.js';
 import { commands } from './commands/index.js';
 import { ConfigError, SECRET_KEYS, describeConfig, loadConfig } from './config/env.js';
 import { createLogger } from './log/logger.js';
-import { SerialJob } from './market/scheduler.js';
+import { cronLoggerFor, SerialJob } from './market/scheduler.js';
 import { checkHealth } from './ops/health.js';
 import { createMetrics } from './ops/metrics.js';
 import { startOpsServer, type OpsServer } from './ops/server.js';
@@ -173,14 +173,7 @@ async function main(): Promise<void> {
     },
     (name) => log.warn('a run was still going: skipped', { job: name }),
   );
-  // node-cron writes to the console by default; its messages go through our logger (and LOG_LEVEL) instead.
-  const cronLog = log.child({ scheduler: 'node-cron' });
-  const cronLogger = {
-    info: (message: string) => cronLog.debug(message),
-    debug: (message: string | Error) => cronLog.debug(String(message)),
-    warn: (message: string) => cronLog.warn(message),
-    error: (message: string | Error, error?: Error) => cronLog.error(String(message), { error }),
-  };
+  const cronLogger = cronLoggerFor(log);
   const tasks = [
     cron.schedule(config.RISK_CRON, () => riskJob.trigger().then(() => undefined), {
       name: 'risk',

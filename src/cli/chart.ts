@@ -8,7 +8,7 @@ import { marketChart } from '../charts/market.js';
 import { CHART_THEMES, type ChartThemeName } from '../charts/theme.js';
 import type { Services } from '../commands/command.js';
 import { RISK_HISTORY_MS } from '../commands/riskData.js';
-import { resolveOrReply } from '../commands/symbols.js';
+import { largestByOpenInterest, resolveOrReply } from '../commands/symbols.js';
 import { estimateCascade } from '../risk/cascade.js';
 
 const USAGE = 'Usage: chart <symbol> [--cascade shock%] [--up] [--theme dark|light] --out file.png';
@@ -99,12 +99,7 @@ export async function runChartCommand(
     return 1;
   }
   // Of several venues, the one with the largest open interest, as the cascade command picks.
-  const latest = new Map(market.latestSnapshots().map((s) => [`${s.exchange}:${s.symbol}`, s]));
-  const target = [...resolved.markets].sort(
-    (a, b) =>
-      (latest.get(`${b.exchange}:${b.symbol}`)?.openInterestUsd ?? 0) -
-      (latest.get(`${a.exchange}:${a.symbol}`)?.openInterestUsd ?? 0),
-  )[0];
+  const target = largestByOpenInterest(resolved.markets, market.latestSnapshots())?.market ?? resolved.markets[0];
   if (target === undefined) {
     write(`No data for ${args.symbol}.`);
     return 1;

@@ -6,7 +6,7 @@ import { userError } from './errors.js';
 import { reply } from './reply.js';
 import { chartImage } from './chartImage.js';
 import { RISK_HISTORY_MS } from './riskData.js';
-import { notPolledYet, resolveOrReply, symbolOption } from './symbols.js';
+import { largestByOpenInterest, notPolledYet, resolveOrReply, symbolOption } from './symbols.js';
 import { formatPrice, formatUsd } from './text.js';
 
 const DEFAULT_SHOCK_PERCENT = 5;
@@ -79,15 +79,9 @@ export const cascadeCommand: CommandDefinition = {
     const query = stringArg(args, 'symbol') ?? '';
     const resolved = resolveOrReply(query, market.markets());
     if (!resolved.ok) return resolved.reply;
-    const latest = new Map(market.latestSnapshots().map((s) => [`${s.exchange}:${s.symbol}`, s]));
-    const target = [...resolved.markets].sort(
-      (a, b) =>
-        (latest.get(`${b.exchange}:${b.symbol}`)?.openInterestUsd ?? 0) -
-        (latest.get(`${a.exchange}:${a.symbol}`)?.openInterestUsd ?? 0),
-    )[0];
-    if (!target || !latest.has(`${target.exchange}:${target.symbol}`)) {
-      return notPolledYet(query);
-    }
+    const largest = largestByOpenInterest(resolved.markets, market.latestSnapshots());
+    if (!largest) return notPolledYet(query);
+    const target = largest.market;
     const shockPercent = numberArg(args, 'shock') ?? DEFAULT_SHOCK_PERCENT;
     const estimate = estimateCascade({
       history: market.history(target.exchange, target.symbol, now - RISK_HISTORY_MS),

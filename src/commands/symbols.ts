@@ -1,6 +1,6 @@
 // Resolves what a user types for a market (BTC, btcusdt, BTC-PERP, BTC-USDT-SWAP, BTC/USDT:USDT) to the
 // watched markets it names, across venues.
-import type { MarketInfo } from '../domain/market.js';
+import type { MarketInfo, Snapshot } from '../domain/market.js';
 import type { OptionSpec } from './command.js';
 import { userError } from './errors.js';
 import type { Reply } from './reply.js';
@@ -95,4 +95,20 @@ export function resolveOrReply(
 /** The reply for a market the bot knows but has no snapshot of yet. */
 export function notPolledYet(query: string): Reply {
   return userError('noData', { what: `No snapshot of ${query} yet: the first poll has not finished.` });
+}
+
+/** Of the markets a query named, the one with the largest open interest now: the one a single-market reply shows. */
+export function largestByOpenInterest(
+  markets: readonly MarketInfo[],
+  latest: readonly Snapshot[],
+): { market: MarketInfo; snapshot: Snapshot } | undefined {
+  const byKey = new Map(latest.map((s) => [`${s.exchange}:${s.symbol}`, s]));
+  let best: { market: MarketInfo; snapshot: Snapshot } | undefined;
+  for (const market of markets) {
+    const snapshot = byKey.get(`${market.exchange}:${market.symbol}`);
+    if (snapshot === undefined) continue;
+    if (best === undefined || (snapshot.openInterestUsd ?? 0) > (best.snapshot.openInterestUsd ?? 0))
+      best = { market, snapshot };
+  }
+  return best;
 }

@@ -2,6 +2,7 @@
 // and a job never overlaps itself: a tick that finds the previous run still going is skipped and counted.
 import cron from 'node-cron';
 import type { TaskOptions } from 'node-cron';
+import type { Logger } from '../log/logger.js';
 
 /** A job that never runs twice at once; a trigger while it runs is skipped and counted. */
 export class SerialJob<T> {
@@ -54,6 +55,17 @@ export interface CronTask {
 
 /** node-cron's `schedule`, or a stand-in in tests. */
 export type ScheduleFn = (expression: string, run: () => Promise<void>, options: TaskOptions) => CronTask;
+
+/** node-cron writes to the console by default (stdout is for replies); this sends its messages to our logger. */
+export function cronLoggerFor(log: Logger) {
+  const cronLog = log.child({ scheduler: 'node-cron' });
+  return {
+    info: (message: string) => cronLog.debug(message),
+    debug: (message: string | Error) => cronLog.debug(String(message)),
+    warn: (message: string) => cronLog.warn(message),
+    error: (message: string | Error, error?: Error) => cronLog.error(String(message), { error }),
+  };
+}
 
 export const cronSchedule: ScheduleFn = (expression, run, options) => cron.schedule(expression, run, options);
 

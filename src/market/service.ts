@@ -9,7 +9,7 @@ import { sleep } from './backoff.js';
 import { DEFAULT_RETRY_POLICY } from './client.js';
 import type { RetryPolicy, SeamTimers } from './client.js';
 import type { StreamTuning } from './liquidations.js';
-import { cronSchedule, validCron } from './scheduler.js';
+import { cronLoggerFor, cronSchedule, validCron } from './scheduler.js';
 import type { CronTask, ScheduleFn } from './scheduler.js';
 import type { JobKind, MarketEvents, VenueCycleReport, VenueStatus } from './types.js';
 import { DEFAULT_VENUE_TUNING, VenueRunner } from './venue.js';
@@ -98,14 +98,7 @@ export function createMarketService(options: MarketServiceOptions): MarketServic
   const tasks: CronTask[] = [];
   let started = false;
 
-  // node-cron logs to the console by default (stdout is for replies); its messages go to our logger instead.
-  const cronLog = log.child({ scheduler: 'node-cron' });
-  const cronLogger = {
-    info: (message: string) => cronLog.debug(message),
-    debug: (message: string | Error) => cronLog.debug(String(message)),
-    warn: (message: string) => cronLog.warn(message),
-    error: (message: string | Error, error?: Error) => cronLog.error(String(message), { error }),
-  };
+  const cronLogger = cronLoggerFor(log);
 
   const cronOf: Record<JobKind, string> = {
     fast: options.config.FAST_POLL_CRON,
