@@ -390,14 +390,17 @@ const DEFAULTS: RiskParameters = {
   },
   marketWide: { topContributors: 5 },
   cascade: {
-    // The mix one open liquidation-heatmap tool uses (venues.md); the BitMEX study found liquidated traders
-    // averaged about 60x, so the high buckets are not fanciful.
+    // Calibrated on 2025-10-10 (venues.md): BTC fell about 14% and roughly a tenth of open interest was liquidated,
+    // so positions at 10x or more (liquidated within about 10%) are about a fifth of each side. The higher buckets
+    // stay (the BitMEX study found liquidated traders averaged about 60x); the heatmap tool's mix (5x 15%, 10x 30%,
+    // 25x 25%, 50x 20%, 100x 10%) describes where levels sit, not how much open interest is at each.
     leverageBuckets: [
-      { leverage: 5, weight: 0.15 },
-      { leverage: 10, weight: 0.3 },
-      { leverage: 25, weight: 0.25 },
-      { leverage: 50, weight: 0.2 },
-      { leverage: 100, weight: 0.1 },
+      { leverage: 2, weight: 0.5 },
+      { leverage: 5, weight: 0.3 },
+      { leverage: 10, weight: 0.1 },
+      { leverage: 25, weight: 0.06 },
+      { leverage: 50, weight: 0.03 },
+      { leverage: 100, weight: 0.01 },
     ],
     // 0.5%: the lowest tier's rate on major USD-M perpetuals is 0.4-0.5% (alts often 1-2.5%: pass tiers).
     defaultMaintenanceMarginRate: 0.005,

@@ -238,6 +238,21 @@ describe('cascade estimator: properties', () => {
   });
 });
 
+/** The heatmap tool's leverage mix (venues.md), which these tests' numbers were worked out with. */
+function heatmapMix() {
+  return resolveRiskParameters({
+    cascade: {
+      leverageBuckets: [
+        { leverage: 5, weight: 0.15 },
+        { leverage: 10, weight: 0.3 },
+        { leverage: 25, weight: 0.25 },
+        { leverage: 50, weight: 0.2 },
+        { leverage: 100, weight: 0.1 },
+      ],
+    },
+  });
+}
+
 describe('cascade estimator: a single leverage bucket on a flat book', () => {
   // Derivation. Every position was opened at the current price P (open interest went from 0 to Q coins while
   // the price stood still), all at leverage L with maintenance margin rate m and no fee, so every long is
@@ -351,11 +366,12 @@ describe('cascade estimator: inputs and assumptions', () => {
   });
 
   it('uses the venue’s tier for a representative position, and folds leverage the tier does not allow', () => {
+    const params = heatmapMix();
     const tiers: LeverageTier[] = [
       { tier: 1, unit: 'usd', floor: 0, cap: 50_000, maintenanceMarginRate: 0.01, maxLeverage: 20 },
       { tier: 2, unit: 'usd', floor: 50_000, cap: null, maintenanceMarginRate: 0.025, maxLeverage: 10 },
     ];
-    const profile = profileOf(buildLiquidationProfile(openedAt(100, 1000, 1e6), now, { marginTiers: tiers }));
+    const profile = profileOf(buildLiquidationProfile(openedAt(100, 1000, 1e6), now, { marginTiers: tiers }, params));
     expect(profile.maintenanceMarginRate).toBe(0.01);
     expect(profile.maintenanceMarginSource).toBe('venue tiers');
     expect(profile.leverageBuckets).toEqual([
@@ -370,7 +386,7 @@ describe('cascade estimator: inputs and assumptions', () => {
       { tier: 1, unit: 'base', floor: 0, cap: 50, maintenanceMarginRate: 0.004, maxLeverage: 100 },
       { tier: 2, unit: 'base', floor: 50, cap: 500, maintenanceMarginRate: 0.006, maxLeverage: 75 },
     ];
-    const okx = profileOf(buildLiquidationProfile(openedAt(100, 1000, 1e6), now, { marginTiers: coinTiers }));
+    const okx = profileOf(buildLiquidationProfile(openedAt(100, 1000, 1e6), now, { marginTiers: coinTiers }, params));
     expect(okx.maintenanceMarginRate).toBe(0.006);
   });
 
@@ -425,7 +441,7 @@ describe('cascade estimator: inputs and assumptions', () => {
       }),
       buildSnapshot({ ...opened, at: now, openInterestContracts: 1000, openInterestUsd: 100_000 }),
     ]);
-    const profile = profileOf(buildLiquidationProfile(h, now));
+    const profile = profileOf(buildLiquidationProfile(h, now, {}, heatmapMix()));
     expect([...profile.longs.distances].map((d) => Math.round(d * 1000) / 1000)).toEqual([0.095, 0.195]);
     // The survivors carry the whole long side (scaled to the current open interest).
     expect(profile.longs.totalUsd).toBeCloseTo(50_000, 6);
