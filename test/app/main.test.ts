@@ -1,36 +1,23 @@
 // `npm start` as a process: the real main wiring with Telegram pointed at the fake Bot API and the market at the
 // mock exchange, answering commands, then stopping cleanly on SIGTERM.
-import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseScenario } from '../../src/mock-exchange/scenario.js';
-import { startMockExchange, type MockExchange } from '../../src/mock-exchange/server.js';
-import { FakeTelegram } from '../fakes/telegram.js';
+import type { FakeTelegram } from '../fakes/telegram.js';
+import { spawnMain, startHarness, type Harness } from './harness.js';
 
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const TOKEN = '7000000002:AAFakeTokenForMainTestsOnly_abcdefgh';
 const CHAT = 4242;
 
+let harness: Harness;
 let telegram: FakeTelegram;
-let mock: MockExchange;
-let dataDir: string;
 let nextMessageId = 1;
 
 beforeAll(async () => {
-  telegram = new FakeTelegram({ token: TOKEN, limits: false });
-  await telegram.start();
-  const scenario = parseScenario(JSON.parse(readFileSync(join(ROOT, 'scenarios/calm.json'), 'utf8')), 'calm');
-  mock = await startMockExchange({ scenario });
-  dataDir = mkdtempSync(join(tmpdir(), 'spiralwatch-main-'));
+  harness = await startHarness(TOKEN);
+  telegram = harness.telegram;
 });
 
 afterAll(async () => {
-  await telegram?.stop();
-  await mock?.close();
-  rmSync(dataDir, { recursive: true, force: true });
+  await harness?.stop();
 });
 
 function ask(text: string): void {
@@ -62,23 +49,7 @@ async function reply(text: string, expected: string): Promise<string> {
 
 describe('npm start', () => {
   it('answers Telegram commands with the real glossary and polled market data, and stops on SIGTERM', async () => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
-      cwd: ROOT,
-      env: {
-        PATH: process.env.PATH ?? '',
-        TELEGRAM_BOT_TOKEN: TOKEN,
-        TELEGRAM_API_ROOT: telegram.apiRoot,
-        EXCHANGES: 'bybit',
-        EXCHANGE_ORIGIN_OVERRIDES: JSON.stringify(mock.overrides()),
-        MIN_OPEN_INTEREST_USD: '0',
-        DATA_DIR: dataDir,
-        LOG_LEVEL: 'warn',
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stderr = '';
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    const { child, exited, stderr } = spawnMain(harness, TOKEN);
     try {
       expect(await reply('/term ADL (Auto-Deleveraging)', 'Auto-deleveraging')).toContain('<b>Auto-deleveraging</b>');
       expect(await reply('/market BTC', 'BTC perpetuals')).toContain('bybit BTC/USDT:USDT');
@@ -87,6 +58,6 @@ describe('npm start', () => {
       child.kill('SIGTERM');
     }
     expect(await exited).toBe(0);
-    expect(stderr).not.toContain(TOKEN);
+    expect(stderr()).not.toContain(TOKEN);
   }, 90_000);
 });

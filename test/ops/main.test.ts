@@ -1,40 +1,29 @@
 // `npm start` with HTTP_PORT, as a process: /healthz and /metrics on 127.0.0.1, and SIGTERM while alerts are in
 // flight to the fake Telegram: the sends in flight finish, the rest stay pending, and the next start delivers
 // them, so every alert arrives exactly once.
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseScenario } from '../../src/mock-exchange/scenario.js';
-import { startMockExchange, type MockExchange } from '../../src/mock-exchange/server.js';
 import { openStore } from '../../src/store/index.js';
 import { SqliteOutbox } from '../../src/store/outbox.js';
-import { FakeTelegram } from '../fakes/telegram.js';
+import type { FakeTelegram } from '../fakes/telegram.js';
+import { spawnMain, startHarness, type Bot, type Harness } from '../app/harness.js';
 
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const TOKEN = '7000000003:AAFakeTokenForOpsTestsOnly_abcdefghij';
 const ALERTS = 40; // more than the worker sends at once (32), so some are still pending at SIGTERM
 const chatOf = (i: number): string => String(9000 + i);
 
+let harness: Harness;
 let telegram: FakeTelegram;
-let mock: MockExchange;
 let dataDir: string;
 
 beforeAll(async () => {
-  telegram = new FakeTelegram({ token: TOKEN, limits: false });
-  await telegram.start();
-  const scenario = parseScenario(JSON.parse(readFileSync(join(ROOT, 'scenarios/calm.json'), 'utf8')), 'calm');
-  mock = await startMockExchange({ scenario });
-  dataDir = mkdtempSync(join(tmpdir(), 'spiralwatch-ops-main-'));
+  harness = await startHarness(TOKEN);
+  telegram = harness.telegram;
+  dataDir = harness.dataDir;
 });
 
 afterAll(async () => {
-  await telegram?.stop();
-  await mock?.close();
-  rmSync(dataDir, { recursive: true, force: true });
+  await harness?.stop();
 });
 
 async function freePort(): Promise<number> {
@@ -54,33 +43,8 @@ function withOutbox<T>(use: (outbox: SqliteOutbox) => T): T {
   }
 }
 
-interface Bot {
-  child: ChildProcessWithoutNullStreams;
-  exited: Promise<number | null>;
-  stderr: () => string;
-}
-
 function startBot(port: number): Bot {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
-    cwd: ROOT,
-    env: {
-      PATH: process.env.PATH ?? '',
-      TELEGRAM_BOT_TOKEN: TOKEN,
-      TELEGRAM_API_ROOT: telegram.apiRoot,
-      EXCHANGES: 'bybit',
-      EXCHANGE_ORIGIN_OVERRIDES: JSON.stringify(mock.overrides()),
-      MIN_OPEN_INTEREST_USD: '0',
-      DATA_DIR: dataDir,
-      HTTP_PORT: String(port),
-      HTTP_HOST: '127.0.0.1',
-      LOG_LEVEL: 'debug',
-    },
-    stdio: ['pipe', 'pipe', 'pipe'],
-  });
-  let stderr = '';
-  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  return { child, exited, stderr: () => stderr };
+  return spawnMain(harness, TOKEN, { HTTP_PORT: String(port), HTTP_HOST: '127.0.0.1', LOG_LEVEL: 'debug' });
 }
 
 async function until(check: () => boolean | Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
