@@ -12,7 +12,7 @@ import type { CommandContext, Services } from '../commands/command.js';
 import { dispatch } from '../commands/dispatch.js';
 import { commands } from '../commands/index.js';
 import type { Reply } from '../commands/reply.js';
-import { loadConfig, type Config } from '../config/env.js';
+import { loadConfig, SECRET_KEYS, type Config } from '../config/env.js';
 import { loadGlossary } from '../glossary/load.js';
 import { createLogger, type Logger } from '../log/logger.js';
 import type { VenueCycleReport } from '../market/service.js';
@@ -28,7 +28,6 @@ function replyJson(answer: Reply): string {
 }
 
 function readConfig(): Config {
-  if (existsSync('.env')) process.loadEnvFile('.env');
   return loadConfig(process.env);
 }
 
@@ -136,7 +135,13 @@ async function runCommand(
 export async function runCli(argv: readonly string[], write: Write): Promise<number> {
   const json = argv.includes('--json');
   const [name = 'help', ...words] = argv.filter((word) => word !== '--json');
-  const log = createLogger({ level: 'warn', format: process.stderr.isTTY ? 'pretty' : 'json' });
+  if (existsSync('.env')) process.loadEnvFile('.env');
+  // Warnings and errors only (stdout is the reply); the configured tokens are masked as in the bot's own logs.
+  const log = createLogger({
+    level: 'warn',
+    format: process.stderr.isTTY ? 'pretty' : 'json',
+    secrets: SECRET_KEYS.map((key) => process.env[key]),
+  });
   if (name === 'poll') return poll(words, json, log, write);
   if (name === 'discord:register') return registerDiscord(words, write);
   if (name === 'chart') return chart(words, log, write);
