@@ -143,6 +143,24 @@ export function isLinearStablePerpetual(market: Market): boolean {
   );
 }
 
+/** The market as we keep it: ccxt's unified fields, with what differs per venue given by the caller. */
+export function venueMarketOf(
+  exchange: ExchangeId,
+  market: Market,
+  venue: { venueId: string; contractSize?: number; fundingIntervalHours: number | null },
+): VenueMarket {
+  return {
+    exchange,
+    symbol: market.symbol,
+    venueId: venue.venueId,
+    base: market.base,
+    quote: market.quote,
+    settle: market.settle ?? market.quote,
+    contractSize: venue.contractSize ?? market.contractSize ?? 1,
+    fundingIntervalHours: venue.fundingIntervalHours,
+  };
+}
+
 /** A per-symbol answer whose item failed its schema: the request worked, the market's value is rejected. */
 export class InvalidItemError extends Error {
   constructor(readonly rejection: Rejection) {

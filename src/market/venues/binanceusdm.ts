@@ -15,7 +15,7 @@ import {
 import type { BinanceForceOrder } from '../schemas.js';
 import { buildLiquidation, parseItems, parseOne } from '../normalise.js';
 import type { Quote, VenueMarket } from '../types.js';
-import { expectPlausible, infosOf, InvalidItemError, isLinearStablePerpetual } from './adapter.js';
+import { expectPlausible, infosOf, InvalidItemError, isLinearStablePerpetual, venueMarketOf } from './adapter.js';
 import type { LiquidationBatch, VenueAdapter, VenueContext } from './adapter.js';
 import type { Liquidation } from '../../domain/market.js';
 
@@ -24,16 +24,7 @@ export const BINANCE_DEFAULT_FUNDING_HOURS = 8;
 
 export function binanceMarket(market: Market): VenueMarket | null {
   if (!isLinearStablePerpetual(market) || typeof market.id !== 'string') return null;
-  return {
-    exchange: VENUE,
-    symbol: market.symbol,
-    venueId: market.id,
-    base: market.base,
-    quote: market.quote,
-    settle: market.settle ?? market.quote,
-    contractSize: market.contractSize ?? 1,
-    fundingIntervalHours: BINANCE_DEFAULT_FUNDING_HOURS,
-  };
+  return venueMarketOf(VENUE, market, { venueId: market.id, fundingIntervalHours: BINANCE_DEFAULT_FUNDING_HOURS });
 }
 
 /** premiumIndex items as quotes (mark, index, funding, next funding). */

@@ -6,7 +6,7 @@ import type { MarketInterface as Market } from 'ccxt';
 import { bybitInstrumentSchema, bybitLiquidationSchema, bybitRiskLimitSchema, bybitTickerSchema } from '../schemas.js';
 import { buildLiquidation, parseItems, parseOne } from '../normalise.js';
 import type { Quote, Rejection, VenueMarket } from '../types.js';
-import { expectPlausible, infosOf, isLinearStablePerpetual } from './adapter.js';
+import { expectPlausible, infosOf, isLinearStablePerpetual, venueMarketOf } from './adapter.js';
 import type { LiquidationBatch, VenueAdapter, VenueContext } from './adapter.js';
 import type { LeverageTier } from '../../domain/market.js';
 
@@ -16,16 +16,10 @@ export function bybitMarket(market: Market, reject: (rejection: Rejection) => vo
   if (!isLinearStablePerpetual(market) || typeof market.id !== 'string') return null;
   const instrument = parseOne('bybit.instrument', market.id, bybitInstrumentSchema, market.info);
   if (!instrument.ok) reject(instrument.rejection);
-  return {
-    exchange: VENUE,
-    symbol: market.symbol,
+  return venueMarketOf(VENUE, market, {
     venueId: market.id,
-    base: market.base,
-    quote: market.quote,
-    settle: market.settle ?? market.quote,
-    contractSize: market.contractSize ?? 1,
     fundingIntervalHours: instrument.ok ? instrument.value.fundingInterval / 60 : null,
-  };
+  });
 }
 
 /** Linear tickers as quotes; open interest is in base units, so contracts = openInterest / contractSize. */

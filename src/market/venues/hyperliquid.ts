@@ -6,7 +6,7 @@ import type { MarketInterface as Market } from 'ccxt';
 import { hyperliquidAssetSchema } from '../schemas.js';
 import { parseItems } from '../normalise.js';
 import type { Quote, VenueMarket } from '../types.js';
-import { expectPlausible, infosOf, isLinearStablePerpetual } from './adapter.js';
+import { expectPlausible, infosOf, isLinearStablePerpetual, venueMarketOf } from './adapter.js';
 import type { VenueAdapter, VenueContext } from './adapter.js';
 
 const VENUE = 'hyperliquid';
@@ -20,16 +20,7 @@ export function hyperliquidMarket(market: Market): VenueMarket | null {
   const baseName = (market as unknown as Record<string, unknown>)['baseName'];
   const coin = typeof baseName === 'string' ? baseName : info['name'];
   if (typeof coin !== 'string' || coin.length === 0) return null;
-  return {
-    exchange: VENUE,
-    symbol: market.symbol,
-    venueId: coin,
-    base: market.base,
-    quote: market.quote,
-    settle: market.settle ?? market.quote,
-    contractSize: market.contractSize ?? 1,
-    fundingIntervalHours: 1,
-  };
+  return venueMarketOf(VENUE, market, { venueId: coin, fundingIntervalHours: 1 });
 }
 
 /** The next funding settlement: Hyperliquid pays at the top of every hour. */

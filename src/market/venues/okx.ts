@@ -15,7 +15,7 @@ import {
 } from '../schemas.js';
 import { buildLiquidation, intervalHoursBetween, parseItems, parseOne } from '../normalise.js';
 import type { Quote, Rejection, VenueMarket } from '../types.js';
-import { expectPlausible, infosOf, isLinearStablePerpetual } from './adapter.js';
+import { expectPlausible, infosOf, isLinearStablePerpetual, venueMarketOf } from './adapter.js';
 import type { BulkQuotes, LiquidationBatch, VenueAdapter, VenueContext } from './adapter.js';
 import type { LeverageTier, Liquidation, PositionSide } from '../../domain/market.js';
 
@@ -25,16 +25,8 @@ export function okxMarket(market: Market): VenueMarket | null {
   if (!isLinearStablePerpetual(market) || typeof market.id !== 'string') return null;
   const contractSize = market.contractSize;
   if (contractSize === undefined || !(contractSize > 0)) return null;
-  return {
-    exchange: VENUE,
-    symbol: market.symbol,
-    venueId: market.id,
-    base: market.base,
-    quote: market.quote,
-    settle: market.settle ?? market.quote,
-    contractSize,
-    fundingIntervalHours: null,
-  };
+  // OKX swaps are in contracts of contractSize coins: without it, sizes cannot be converted.
+  return venueMarketOf(VENUE, market, { venueId: market.id, contractSize, fundingIntervalHours: null });
 }
 
 /** funding-rate items: fundingTime is the next settlement; the interval is its distance to nextFundingTime. */
