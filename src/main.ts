@@ -97,16 +97,7 @@ async function main(): Promise<void> {
       chatAlertSink(chat.subscriptions, outbox, (alerts, now) => {
         const rows = enqueueAlerts(outbox, alerts, { now, maxDelayMs: ALERT_MAX_DELAY_MS });
         log.info('alerts queued', { alerts: alerts.length, rows });
-        if (metrics) {
-          // Messages handed to the outbox per platform (a re-run of the same cycle writes no new rows).
-          const perPlatform = new Map<string, number>();
-          for (const alert of alerts)
-            for (const destination of alert.destinations)
-              perPlatform.set(destination.chat.platform, (perPlatform.get(destination.chat.platform) ?? 0) + 1);
-          const total = [...perPlatform.values()].reduce((a, b) => a + b, 0);
-          for (const [platform, count] of perPlatform)
-            metrics.alertsQueued(platform, total === rows ? count : Math.round((count * rows) / Math.max(1, total)));
-        }
+        for (const [platform, count] of Object.entries(rows)) metrics?.alertsQueued(platform, count);
       }),
     );
   } else {

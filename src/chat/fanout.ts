@@ -1,7 +1,7 @@
 // Turns decided alerts into outbox rows: one per alert and destination, keyed for idempotency.
 import { lastAlertsAfter } from '../alerts/rules.js';
 import type { Alert } from '../alerts/types.js';
-import type { SqliteOutbox } from '../store/outbox.js';
+import type { OutboxPlatform, SqliteOutbox } from '../store/outbox.js';
 
 export interface EnqueueOptions {
   now: number;
@@ -11,9 +11,13 @@ export interface EnqueueOptions {
 
 /**
  * Writes every (alert, destination) on Discord or Telegram to the outbox, and the last-alert marks the next
- * cycle's rules read (`outbox.lastAlerts()`), in one transaction; returns how many rows were new.
+ * cycle's rules read (`outbox.lastAlerts()`), in one transaction; returns how many rows were new, per platform.
  */
-export function enqueueAlerts(outbox: SqliteOutbox, alerts: readonly Alert[], options: EnqueueOptions): number {
+export function enqueueAlerts(
+  outbox: SqliteOutbox,
+  alerts: readonly Alert[],
+  options: EnqueueOptions,
+): Record<OutboxPlatform, number> {
   const items = alerts.flatMap((alert) =>
     alert.destinations.flatMap((s) =>
       s.chat.platform === 'discord' || s.chat.platform === 'telegram'
@@ -31,7 +35,7 @@ export function enqueueAlerts(outbox: SqliteOutbox, alerts: readonly Alert[], op
     ),
   );
   // A re-run of the same cycle writes the same marks and no new rows.
-  return outbox.enqueue(
+  return outbox.enqueueByPlatform(
     items,
     alerts.flatMap((alert) => lastAlertsAfter(alert, options.now)),
   );

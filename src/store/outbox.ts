@@ -150,12 +150,18 @@ export class SqliteOutbox {
    * cooldowns); items whose key exists are skipped. Returns how many were new.
    */
   enqueue(items: readonly OutboxItem[], marks: readonly AlertMark[] = []): number {
+    const added = this.enqueueByPlatform(items, marks);
+    return added.discord + added.telegram;
+  }
+
+  /** As `enqueue`, counting the new rows per platform (a re-run of the same items adds none). */
+  enqueueByPlatform(items: readonly OutboxItem[], marks: readonly AlertMark[] = []): Record<OutboxPlatform, number> {
     const run = this.db.transaction((all: readonly OutboxItem[]) => {
       for (const m of marks) this.s.mark.run(m.destination, m.market, m.level, m.at);
-      let added = 0;
+      const added: Record<OutboxPlatform, number> = { discord: 0, telegram: 0 };
       for (const item of all) {
         const key = idempotencyKey(item.alertId, item.platform, item.chatId);
-        added += this.s.insert.run(
+        added[item.platform] += this.s.insert.run(
           key,
           item.alertId,
           item.platform,

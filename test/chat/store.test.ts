@@ -93,8 +93,8 @@ describe('alerts through the outbox across cycles', () => {
         now,
       });
     const first = cycle(1_000_000, 'warning');
-    expect(enqueueAlerts(outbox, first, { now: 1_000_000, maxDelayMs: 60_000 })).toBe(1);
-    expect(enqueueAlerts(outbox, first, { now: 1_000_000, maxDelayMs: 60_000 })).toBe(0);
+    expect(enqueueAlerts(outbox, first, { now: 1_000_000, maxDelayMs: 60_000 })).toEqual({ discord: 0, telegram: 1 });
+    expect(enqueueAlerts(outbox, first, { now: 1_000_000, maxDelayMs: 60_000 })).toEqual({ discord: 0, telegram: 0 });
     expect(outbox.lastAlerts()).toEqual([
       { destination: 'telegram:-100', market: 'binanceusdm:BTC/USDT:USDT', level: 'warning', at: 1_000_000 },
     ]);
