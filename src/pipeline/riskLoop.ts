@@ -13,6 +13,7 @@ import type { MarketAssessment } from '../risk/assess.js';
 import { runCascade } from '../risk/cascade.js';
 import { levelsOf, runRiskCycle, type RiskCycle } from '../risk/cycle.js';
 import type { RiskLevel } from '../risk/levels.js';
+import { DEFAULT_RISK_PARAMETERS, type RiskParameters } from '../risk/parameters.js';
 
 /** The cascade every alert quotes. */
 const ALERT_SHOCK = 0.05;
@@ -33,6 +34,8 @@ export interface RiskLoopOptions {
   sinks: readonly AlertSink[];
   now: () => number;
   log: Logger;
+  /** The risk engine's parameters (default: the documented defaults); backtests pass overrides. */
+  params?: RiskParameters;
   /** Observer of each pass (metrics): called after a pass, with `ok` false when it failed. A throw is ignored. */
   onPass?: (outcome: { ok: boolean; durationMs: number; alerts: number }) => void;
 }
@@ -62,11 +65,11 @@ function shockDirection(assessment: MarketAssessment): 'down' | 'up' {
   return assessment.crowdedSide === 'short' ? 'up' : 'down';
 }
 
-function cascadeLine(cycle: RiskCycle, assessment: MarketAssessment): string | null {
+function cascadeLine(cycle: RiskCycle, assessment: MarketAssessment, params: RiskParameters): string | null {
   const profile = cycle.profiles.get(assessment.market);
   if (!profile) return null;
   const direction = shockDirection(assessment);
-  const outcome = runCascade(profile, ALERT_SHOCK, direction);
+  const outcome = runCascade(profile, ALERT_SHOCK, direction, params);
   const finalPrice = (1 + (direction === 'down' ? -outcome.totalMove : outcome.totalMove)) * profile.price;
   return (
     `a ${ALERT_SHOCK * 100}% ${direction === 'down' ? 'drop' : 'rise'} would force about ${usd(outcome.liquidatedUsd)} ` +
@@ -78,6 +81,7 @@ export function toReadings(
   cycle: RiskCycle,
   previous: ReadonlyMap<MarketKey, RiskLevel>,
   previousWide: RiskLevel | null,
+  params: RiskParameters = DEFAULT_RISK_PARAMETERS,
 ): MarketReading[] {
   const readings: MarketReading[] = cycle.markets.map((m) => ({
     market: m.market,
@@ -92,7 +96,7 @@ export function toReadings(
         .filter((r) => r.points > 0)
         .map((r) => r.text),
     ].slice(0, REASONS_PER_ALERT),
-    cascade: cascadeLine(cycle, m),
+    cascade: cascadeLine(cycle, m, params),
   }));
   const wide = cycle.marketWide;
   const drop = cycle.stress.rows.find((r) => r.direction === 'down' && r.shock === 0.1);
@@ -115,6 +119,7 @@ export function createRiskLoop(options: RiskLoopOptions): RiskLoop {
   let previousWide: RiskLevel | null = null;
   let latest: RiskCycle | undefined;
   const log = options.log.child({ module: 'risk' });
+  const params = options.params ?? DEFAULT_RISK_PARAMETERS;
 
   const observe = (ok: boolean, durationMs: number, alerts: number): void => {
     try {
@@ -132,15 +137,18 @@ export function createRiskLoop(options: RiskLoopOptions): RiskLoop {
       const histories = options.market
         .markets()
         .map((m) => options.market.history(m.exchange, m.symbol, now - RISK_HISTORY_MS));
-      const cycle = runRiskCycle({
-        histories,
-        now,
-        previousLevels,
-        previousMarketWideLevel: previousWide,
-        coverage: (exchange) => coverage.get(exchange),
-        leverageTiers: options.leverageTiers,
-      });
-      const readings = toReadings(cycle, previousLevels, previousWide);
+      const cycle = runRiskCycle(
+        {
+          histories,
+          now,
+          previousLevels,
+          previousMarketWideLevel: previousWide,
+          coverage: (exchange) => coverage.get(exchange),
+          leverageTiers: options.leverageTiers,
+        },
+        params,
+      );
+      const readings = toReadings(cycle, previousLevels, previousWide, params);
       let alerts = 0;
       for (const sink of options.sinks) {
         const decided = decideAlerts({
