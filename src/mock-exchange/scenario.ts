@@ -282,6 +282,44 @@ export const venueSpecSchema = z.strictObject({
 });
 export type VenueSpec = z.infer<typeof venueSpecSchema>;
 
+// ---------------------------------------------------------------------------------------------------------------
+// What a backtest expects of the scenario (docs/scenario.md, "expect")
+
+const baseCode = z.string().regex(/^[A-Z0-9]{1,15}$/, 'upper-case letters and digits');
+
+/** One coin that must be hit: on each listed venue its market reaches warning and critical by these offsets. */
+export const expectedHitSchema = z
+  .strictObject({
+    base: baseCode,
+    /** Every venue where the coin crashes (its market there must reach the levels). */
+    venues: z.array(exchangeIdSchema).min(1),
+    /** Latest offset (seconds) at which warning must have been reached. */
+    warningBySec: offsetSec,
+    /** Latest offset at which critical must have been reached. */
+    criticalBySec: offsetSec,
+  })
+  .refine((hit) => hit.criticalBySec >= hit.warningBySec, { message: 'criticalBySec must not be before warningBySec' });
+export type ExpectedHit = z.infer<typeof expectedHitSchema>;
+
+export const scenarioExpectSchema = z.discriminatedUnion('outcome', [
+  z.strictObject({
+    /** No market and not the market as a whole may reach warning at any pass. */
+    outcome: z.literal('calm'),
+    /** Tuning scenarios may shape the defaults; holdout ones only check them (docs/backtest.md). */
+    split: z.enum(['tuning', 'holdout']),
+    /** What a naive rule would mistake for a spiral here. */
+    trap: z.string().min(1),
+  }),
+  z.strictObject({
+    outcome: z.literal('spiral'),
+    split: z.enum(['tuning', 'holdout']),
+    hits: z.array(expectedHitSchema).min(1),
+    /** Coins whose markets must stay below warning throughout (BTC in an alt-only crash). */
+    quiet: z.array(baseCode).default([]),
+  }),
+]);
+export type ScenarioExpect = z.infer<typeof scenarioExpectSchema>;
+
 export const scenarioSchema = z
   .strictObject({
     name: z.string().min(1),
@@ -298,8 +336,25 @@ export const scenarioSchema = z
       hyperliquid: venueSpecSchema.optional(),
     }),
     faults: z.array(faultSpecSchema).default([]),
+    /** What a backtest checks; scenarios without it are replayed but not judged. */
+    expect: scenarioExpectSchema.optional(),
   })
   .superRefine((scenario, ctx) => {
+    for (const [i, hit] of (scenario.expect?.outcome === 'spiral' ? scenario.expect.hits : []).entries()) {
+      for (const venue of hit.venues) {
+        const listed = scenario.venues[venue]?.markets.some((m) => m.base === hit.base) ?? false;
+        if (!listed) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['expect', 'hits', i, 'venues'],
+            message: `${hit.base} is not listed on ${venue}`,
+          });
+        }
+      }
+      if (hit.criticalBySec > scenario.durationSec) {
+        ctx.addIssue({ code: 'custom', path: ['expect', 'hits', i], message: 'deadline after the scenario ends' });
+      }
+    }
     for (const venue of EXCHANGE_IDS) {
       const spec = scenario.venues[venue];
       if (spec === undefined) continue;
