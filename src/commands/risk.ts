@@ -15,10 +15,12 @@ const COMPONENT_TERMS: Record<ScoreComponent, { id: string; label: string }> = {
   leverageBuildUp: { id: 'open-interest', label: 'Open interest' },
   fundingCrowding: { id: 'funding-rate', label: 'Funding rate' },
   basisStretch: { id: 'basis', label: 'Basis' },
+  liquidationLevels: { id: 'liquidation-price', label: 'Liquidation price' },
+  liquidityThinness: { id: 'price-impact', label: 'Price impact' },
   liquidationSurge: { id: 'liquidation-cascade', label: 'Liquidation cascade' },
-  priceStress: { id: 'deleveraging-spiral', label: 'Deleveraging spiral' },
-  liquidityThinness: { id: 'order-book-depth', label: 'Order-book depth' },
   oiFlush: { id: 'forced-deleveraging', label: 'Forced deleveraging' },
+  priceStress: { id: 'deleveraging-spiral', label: 'Deleveraging spiral' },
+  bookThinning: { id: 'order-book-depth', label: 'Order-book depth' },
 };
 
 const TOP_MARKETS = 10;
@@ -65,6 +67,11 @@ function marketWideReply(cycle: RiskCycle): Reply {
   );
 }
 
+/** The two halves of the score, so a reader sees whether it is the load or the unwind that speaks. */
+function subScoresLine(a: Pick<MarketAssessment, 'fragility' | 'unwinding'>): string {
+  return `Fragility ${Math.round(a.fragility)}/100 (how loaded the market is), unwinding ${Math.round(a.unwinding)}/100 (how strongly a spiral is under way).`;
+}
+
 function marketReply(
   assessment: MarketAssessment,
   others: readonly MarketAssessment[],
@@ -82,7 +89,7 @@ function marketReply(
     .map((t) => ({ label: t.label, command: `term ${t.id}` }));
   return reply(
     `${a.symbol} on ${a.exchange}: ${a.score}/100 (${a.level}, ${a.regime.regime})`,
-    [a.regime.reason, confidence].join('\n\n'),
+    [a.regime.reason, subScoresLine(a), confidence].join('\n\n'),
     {
       level: a.level,
       fields,

@@ -39,6 +39,9 @@ export interface MarketAssessment {
   confidence: number;
   /** Per component: points, maximum, one line with the numbers. */
   reasons: ScoreReason[];
+  /** The two sub-scores, 0-100: how loaded the market is, and how strongly it is unwinding. */
+  fragility: number;
+  unwinding: number;
   regime: RegimeAssessment;
   crowdedSide: PositionSide | null;
   openInterestUsd: number | null;
@@ -58,10 +61,10 @@ export function assessMarket(
   params: RiskParameters = DEFAULT_RISK_PARAMETERS,
 ): MarketAssessment {
   const features = computeFeatures(history, now, { liquidationCoverage: options.liquidationCoverage }, params);
-  const scored = scoreFeatures(features, params);
   const profile =
     options.profile ?? buildLiquidationProfile(history, now, { marginTiers: options.marginTiers }, params);
   const near = profile.ok ? nearLiquidationLevels(profile, params.regimes.loaded.nearFraction) : null;
+  const scored = scoreFeatures(features, params, near);
   const previousLevel = options.previousLevel ?? null;
   const level = nextLevel(previousLevel, scored.score, params);
   return {
@@ -75,7 +78,9 @@ export function assessMarket(
     levelChanged: level !== (previousLevel ?? 'calm'),
     confidence: scored.confidence,
     reasons: scored.reasons,
-    regime: classifyRegime(features, near, params),
+    fragility: scored.fragility,
+    unwinding: scored.unwinding,
+    regime: classifyRegime(features, near, params, scored.unwinding),
     crowdedSide: scored.crowdedSide,
     openInterestUsd: features.openInterestUsd,
     price: features.price,

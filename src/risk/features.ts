@@ -26,6 +26,13 @@ export const FEATURE_NAMES = [
   'oiChange1h',
   'oiChange4h',
   'oiChange24h',
+  /**
+   * Open interest (coins) added into its peak of the memory window (6 h), from the lowest point of the day before
+   * that peak: the build-up an unwind is flushing, remembered while it is flushed.
+   */
+  'oiPeakBuildUp',
+  /** Open interest (coins) now against that peak (-0.1 = 10% below it). */
+  'oiFromPeak',
   /** Open interest over 24 h volume. */
   'oiToVolume24h',
   /** Open interest over bid + ask depth within the OI band (2%). */
@@ -55,6 +62,9 @@ export const FEATURE_NAMES = [
   /** Rate in the window over the baseline rate (1 = usual). */
   'liqSurge5m',
   'liqSurge15m',
+  /** The same without the window's largest minute: one huge print is not a cascade, a sustained flow is. */
+  'liqSustainedSurge5m',
+  'liqSustainedSurge15m',
   /** Realized volatility over the window (square root of summed squared log returns), a fraction. */
   'realizedVol5m',
   'realizedVol1h',
@@ -138,6 +148,7 @@ export function computeFeatures(
     v.oiChange1h = change(HOUR_MS);
     v.oiChange4h = change(4 * HOUR_MS);
     v.oiChange24h = change(24 * HOUR_MS);
+    openInterestMemory(snaps, oiIdx, v, params);
   }
   const volumeIdx = fresh((s) => s.volume24hUsd !== null);
   if (volumeIdx >= 0) v.volume24hUsd = (snaps[volumeIdx] as Snapshot).volume24hUsd;
@@ -256,6 +267,59 @@ function oiChangeOver(
     return b.openInterestContracts / a.openInterestContracts - 1;
   }
   return null;
+}
+
+/**
+ * Open interest in coins for a window: USD over price when the snapshot has both, else contracts. `mode` is fixed
+ * by the current snapshot so a window never mixes the two units.
+ */
+function oiUnits(s: Snapshot, mode: 'coins' | 'contracts'): number | null {
+  if (mode === 'contracts') return s.openInterestContracts;
+  const price = priceOf(s);
+  return s.openInterestUsd !== null && price !== null && price > 0 ? s.openInterestUsd / price : null;
+}
+
+/**
+ * The memory of a build-up: the peak of open interest over the peak window, how much was added into it since the
+ * lowest point of the build-up window before it, and where open interest stands now against the peak. Measured
+ * against the peak, an unwind's flush is seen whole, not against a present that is already collapsing.
+ */
+function openInterestMemory(
+  snaps: readonly Snapshot[],
+  currentIdx: number,
+  v: FeatureValues,
+  params: RiskParameters,
+): void {
+  const op = params.features.openInterest;
+  const current = snaps[currentIdx] as Snapshot;
+  const mode = oiUnits(current, 'coins') !== null ? 'coins' : 'contracts';
+  const now = oiUnits(current, mode);
+  if (now === null) return;
+  let peak = now;
+  let peakIdx = currentIdx;
+  for (let i = currentIdx; i >= 0; i--) {
+    const s = snaps[i] as Snapshot;
+    if (s.at < current.at - op.peakWindowMs) break;
+    const units = oiUnits(s, mode);
+    if (units !== null && units > peak) {
+      peak = units;
+      peakIdx = i;
+    }
+  }
+  if (!(peak > 0)) return;
+  v.oiFromPeak = now / peak - 1;
+  const peakAt = (snaps[peakIdx] as Snapshot).at;
+  let low: number | null = null;
+  let earliest = peakAt;
+  for (let i = peakIdx; i >= 0; i--) {
+    const s = snaps[i] as Snapshot;
+    if (s.at < peakAt - op.buildUpWindowMs) break;
+    const units = oiUnits(s, mode);
+    if (units === null) continue;
+    earliest = s.at;
+    if (low === null || units < low) low = units;
+  }
+  if (low !== null && low > 0 && peakAt - earliest >= op.minBuildUpSpanMs) v.oiPeakBuildUp = peak / low - 1;
 }
 
 /** Funding per hour against its time-weighted mean and standard deviation (floored) over the norm window. */
@@ -423,6 +487,7 @@ function liquidationFeatures(
   let longs15 = 0;
   let shorts15 = 0;
   let baselineUsd = 0;
+  const perMinute = new Map<number, number>();
   for (const bucket of history.liquidationBuckets) {
     if (bucket.minuteAt > now || bucket.minuteAt <= normStart) continue;
     any = true;
@@ -432,6 +497,7 @@ function liquidationFeatures(
       else shorts5 += bucket.sizeUsd;
     }
     if (bucket.minuteAt > baselineEnd) {
+      perMinute.set(bucket.minuteAt, (perMinute.get(bucket.minuteAt) ?? 0) + bucket.sizeUsd);
       if (long) longs15 += bucket.sizeUsd;
       else shorts15 += bucket.sizeUsd;
     } else {
@@ -459,4 +525,12 @@ function liquidationFeatures(
   v.liqBaselineUsdPerMinute = baseline;
   v.liqSurge5m = v.liqUsd5m / (lp.shortWindowMs / MINUTE_MS) / baseline;
   v.liqSurge15m = v.liqUsd15m / (lp.longWindowMs / MINUTE_MS) / baseline;
+  const sustained = (windowMs: number, total: number): number => {
+    let largest = 0;
+    for (const [minuteAt, usd] of perMinute) if (minuteAt > now - windowMs && usd > largest) largest = usd;
+    const minutes = windowMs / MINUTE_MS;
+    return minutes > 1 ? (total - largest) / (minutes - 1) / baseline : total / baseline;
+  };
+  v.liqSustainedSurge5m = sustained(lp.shortWindowMs, v.liqUsd5m);
+  v.liqSustainedSurge15m = sustained(lp.longWindowMs, v.liqUsd15m);
 }

@@ -22,9 +22,11 @@ export const saturationSchema = z
   .refine((s) => s.half > s.start, { message: 'half must be above start' });
 export type Saturation = z.infer<typeof saturationSchema>;
 
-/** A score component: its share of the 100 points (a whole number, so rounded points never exceed it) and its maps. */
-const componentSchema = <T extends z.ZodRawShape>(inputs: T) =>
-  z.object({ maxPoints: z.number().int().nonnegative(), ...inputs });
+/**
+ * A score component: its weight (0-1, the share of the whole scale it would take alone at full strength; within
+ * fragility, of the fragility ceiling) and its maps.
+ */
+const componentSchema = <T extends z.ZodRawShape>(inputs: T) => z.object({ weight: fraction, ...inputs });
 
 export const leverageBucketSchema = z.object({
   /** Position leverage, e.g. 10 for 10x. */
@@ -74,6 +76,14 @@ export const riskParametersSchema = z
         /** Lowest baseline as a fraction of open interest per minute. */
         floorOiFractionPerMinute: nonNegative,
       }),
+      openInterest: z.object({
+        /** How far back the recent open-interest peak is looked for (the memory of the build-up into an unwind). */
+        peakWindowMs: durationMs,
+        /** The build-up into that peak is measured from the lowest open interest this long before it. */
+        buildUpWindowMs: durationMs,
+        /** Shortest span before the peak for a build-up figure. */
+        minBuildUpSpanMs: durationMs,
+      }),
       volatility: z.object({
         /** Fewest price returns for the 5-minute realized volatility (the fine tier has 30 s snapshots). */
         minReturnsShort: z.number().int().min(1),
@@ -97,10 +107,23 @@ export const riskParametersSchema = z
       }),
     }),
     score: z.object({
+      /**
+       * The most the fragility sub-score can give on its own (0-1): a loaded market may reach warning before any
+       * trigger, but critical needs forced flow under way.
+       */
+      fragilityCeiling: fraction,
+      /**
+       * Price stress and book thinning count at this share until forced closing (liquidation surge or open-interest
+       * flush) confirms them; with full confirmation they count whole. A move on a thin book alone is no spiral.
+       */
+      confirmationFloor: fraction,
+      // Fragility: a market loaded for a spiral.
       leverageBuildUp: componentSchema({
         oiChange1h: saturationSchema,
         oiChange4h: saturationSchema,
         oiChange24h: saturationSchema,
+        /** On open interest added into its recent peak; counts in proportion to the forced closing under way. */
+        peakBuildUp: saturationSchema,
         /** Below this absolute price change the reason says "price flat". */
         flatPriceChange: positive,
       }),
@@ -113,22 +136,34 @@ export const riskParametersSchema = z
         zScoreMinAnnualized: nonNegative,
       }),
       basisStretch: componentSchema({ basis: saturationSchema }),
-      liquidationSurge: componentSchema({ surgeShort: saturationSchema, surgeLong: saturationSchema }),
-      priceStress: componentSchema({
-        priceChange5m: saturationSchema,
-        priceChange1h: saturationSchema,
-        volatilityRatio: saturationSchema,
+      liquidationLevels: componentSchema({
+        /** On the estimated liquidation levels within the near band on the heavier side, as a share of open interest. */
+        shareOfOi: saturationSchema,
+        /** On the same levels over the recorded book depth that would absorb them. */
+        toDepth: saturationSchema,
       }),
       liquidityThinness: componentSchema({
-        /** On 1 - depth thinning ratio (0.6 = the book holds 40% of its usual depth). */
-        depthLoss: saturationSchema,
         oiToDepth: saturationSchema,
         oiToVolume: saturationSchema,
       }),
+      // Unwinding: a spiral under way.
+      liquidationSurge: componentSchema({ surgeShort: saturationSchema, surgeLong: saturationSchema }),
       oiFlush: componentSchema({
         /** On the fall of open interest (positive numbers: 0.05 = -5%). */
         oiDrop15m: saturationSchema,
         oiDrop1h: saturationSchema,
+        /** On the fall from its peak over the memory window. */
+        oiDropFromPeak: saturationSchema,
+      }),
+      priceStress: componentSchema({
+        priceChange5m: saturationSchema,
+        priceChange15m: saturationSchema,
+        priceChange1h: saturationSchema,
+        volatilityRatio: saturationSchema,
+      }),
+      bookThinning: componentSchema({
+        /** On 1 - depth thinning ratio (0.6 = the book holds 40% of its usual depth). */
+        depthLoss: saturationSchema,
       }),
     }),
     levels: z.object({
@@ -169,6 +204,11 @@ export const riskParametersSchema = z
       topContributors: z.number().int().min(1),
     }),
     cascade: z.object({
+      /**
+       * Share of each side's open interest that no price move liquidates (hedged or fully collateralised); the
+       * leverage mix describes the rest.
+       */
+      hedgedShare: z.number().finite().min(0).lt(1),
       leverageBuckets: z.array(leverageBucketSchema).min(1),
       /** Maintenance margin rate when the venue's tiers are not given. */
       defaultMaintenanceMarginRate: z.number().finite().min(0).lt(1),
@@ -215,22 +255,6 @@ export const riskParametersSchema = z
     }),
   })
   .superRefine((p, ctx) => {
-    const s = p.score;
-    const total =
-      s.leverageBuildUp.maxPoints +
-      s.fundingCrowding.maxPoints +
-      s.basisStretch.maxPoints +
-      s.liquidationSurge.maxPoints +
-      s.priceStress.maxPoints +
-      s.liquidityThinness.maxPoints +
-      s.oiFlush.maxPoints;
-    if (Math.abs(total - 100) > 1e-9) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['score'],
-        message: `component maxPoints must add up to 100 (got ${total})`,
-      });
-    }
     const { elevated, warning, critical } = p.levels.enter;
     if (!(elevated < warning && warning < critical && critical <= 100)) {
       ctx.addIssue({ code: 'custom', path: ['levels', 'enter'], message: 'need elevated < warning < critical <= 100' });
@@ -292,6 +316,14 @@ const DEFAULTS: RiskParameters = {
       // liquidations (3.5% of longs, 1.9% of shorts), as sampled feeds show a fraction of them.
       floorOiFractionPerMinute: 0.000005,
     },
+    openInterest: {
+      // 6 h: long enough to span a slide that unwinds in legs, short enough that yesterday's crowd is not today's.
+      peakWindowMs: 6 * HOUR_MS,
+      // 24 h: the store's window; the build-up is read from the day's low before the peak.
+      buildUpWindowMs: 24 * HOUR_MS,
+      // 2 h: a shorter span is noise, not a build-up.
+      minBuildUpSpanMs: 2 * HOUR_MS,
+    },
     volatility: {
       // 4 returns: with 30 s snapshots 5 min has 10; fewer than 4 is not a volatility.
       minReturnsShort: 4,
@@ -310,54 +342,75 @@ const DEFAULTS: RiskParameters = {
     },
   },
   score: {
-    // 20 points: leverage piling up is the precondition of every spiral in the reference events.
-    // Points start at +2%/1 h, +4%/4 h, +8%/24 h (ordinary drift stays below) and reach half at three times that.
+    // Fragility alone stops at 65: a market loaded on every count reaches warning (50) before any trigger, while
+    // critical (70) needs forced flow under way. Each fragility weight is the share of that ceiling it takes alone.
+    fragilityCeiling: 0.65,
+    // A price move or a thin book without forced closing counts 40%: the choppy days and thin weekends of the calm
+    // traps move prices too; forced closing is what makes a move a spiral.
+    confirmationFloor: 0.4,
+    // Leverage piling up is the precondition of every spiral in the reference events. Points start at +2%/1 h,
+    // +4%/4 h, +8%/24 h (ordinary drift stays below) and reach half at three times that. The build-up into the
+    // recent peak (+8% → +25%) stands in for them while that open interest is being flushed.
     leverageBuildUp: {
-      maxPoints: 20,
+      weight: 0.55,
       oiChange1h: { start: 0.02, half: 0.06 },
       oiChange4h: { start: 0.04, half: 0.12 },
       oiChange24h: { start: 0.08, half: 0.25 },
+      peakBuildUp: { start: 0.08, half: 0.25 },
       flatPriceChange: 0.01,
     },
-    // 15 points: crowding tells which side is exposed. 0.01%/8 h (11%/yr) is the default rate on most venues,
-    // so points start just above it at 12%/yr and reach half at 35%/yr (0.032%/8 h, three times the default);
-    // a z-score counts from 1.5σ, half at 3σ.
+    // Crowding tells which side is exposed. 0.01%/8 h (11%/yr) is the default rate on most venues, so points start
+    // just above it at 12%/yr and reach half at 35%/yr (three times the default); a z-score counts from 1.5σ, half
+    // at 3σ.
     fundingCrowding: {
-      maxPoints: 15,
+      weight: 0.45,
       annualized: { start: 0.12, half: 0.35 },
       zScore: { start: 1.5, half: 3 },
       zScoreMinAnnualized: 0.1,
     },
-    // 10 points: a perpetual far from its index is demand paying up for leverage; 0.1% is ordinary noise,
-    // 0.4% (half) is rare outside stress.
-    basisStretch: { maxPoints: 10, basis: { start: 0.001, half: 0.004 } },
-    // 20 points: forced selling under way is the spiral itself. Twice the usual rate starts it, 6x (5 min) or
-    // 5x (15 min, steadier) gives half.
-    liquidationSurge: { maxPoints: 20, surgeShort: { start: 2, half: 6 }, surgeLong: { start: 2, half: 5 } },
-    // 10 points: price stress is the trigger; 0.5%/5 min and 1.5%/1 h are ordinary for crypto, 2% and 5% are not.
-    // Volatility counts from 1.5x its 24 h norm, half at 3x.
-    priceStress: {
-      maxPoints: 10,
-      priceChange5m: { start: 0.005, half: 0.02 },
-      priceChange1h: { start: 0.015, half: 0.05 },
-      volatilityRatio: { start: 1.5, half: 3 },
+    // A perpetual far from its index is demand paying up for leverage; 0.1% is ordinary noise, 0.4% is rare.
+    basisStretch: { weight: 0.3, basis: { start: 0.001, half: 0.004 } },
+    // Levels within 2% on one side: 2% of open interest is what an ordinary leverage mix puts there (its 50x and
+    // 100x buckets); 8% is a crowd at the price. Against the book: a quarter of the depth of the band starts it,
+    // as much as the depth (the book cannot absorb them) gives half.
+    liquidationLevels: {
+      weight: 0.4,
+      shareOfOi: { start: 0.02, half: 0.08 },
+      toDepth: { start: 0.25, half: 1 },
     },
-    // 15 points: a thin book turns forced orders into price moves (2025-10-10: books near mid nearly empty).
-    // Depth loss counts from 20% below its median (half at 50%); OI/depth within 2% from 100x (half 300x),
-    // a structural fragility; OI/24 h volume from 0.5 (half 1.5).
+    // A structurally thin market: OI/depth within 2% from 100x (half 300x); OI/24 h volume from 0.5 (half 1.5).
     liquidityThinness: {
-      maxPoints: 15,
-      depthLoss: { start: 0.2, half: 0.5 },
+      weight: 0.35,
       oiToDepth: { start: 100, half: 300 },
       oiToVolume: { start: 0.5, half: 1.5 },
     },
-    // 10 points: open interest falling fast means positions are being closed, often by force (2021-05-19:
-    // BTC OI more than halved). 2%/15 min and 3%/1 h start it; 5% and 8% give half.
-    oiFlush: { maxPoints: 10, oiDrop15m: { start: 0.02, half: 0.05 }, oiDrop1h: { start: 0.03, half: 0.08 } },
+    // Forced closing under way is the spiral itself: alone it can carry a market to critical. The surge is the
+    // window's rate without its largest minute (one print is not a cascade): 3x the usual in 5 min starts it, 10x
+    // gives half; 15 min, steadier, 2.5x → 8x.
+    liquidationSurge: { weight: 0.8, surgeShort: { start: 3, half: 10 }, surgeLong: { start: 2.5, half: 8 } },
+    // Open interest falling fast means positions closed, often by force (2021-05-19: BTC OI more than halved):
+    // 2%/15 min, 3%/1 h, 4% from the recent peak start it; 5%, 8% and 12% give half.
+    oiFlush: {
+      weight: 0.6,
+      oiDrop15m: { start: 0.02, half: 0.05 },
+      oiDrop1h: { start: 0.03, half: 0.08 },
+      oiDropFromPeak: { start: 0.04, half: 0.12 },
+    },
+    // 0.5%/5 min, 1%/15 min and 1.5%/1 h are ordinary for crypto; 2%, 3.5% and 5% are not. Volatility counts from
+    // 1.5x its 24 h norm, half at 3x.
+    priceStress: {
+      weight: 0.65,
+      priceChange5m: { start: 0.005, half: 0.02 },
+      priceChange15m: { start: 0.01, half: 0.035 },
+      priceChange1h: { start: 0.015, half: 0.05 },
+      volatilityRatio: { start: 1.5, half: 3 },
+    },
+    // A book emptying turns forced orders into price moves (2025-10-10: books near mid nearly empty): from 25%
+    // below its median, half at 55%.
+    bookThinning: { weight: 0.45, depthLoss: { start: 0.25, half: 0.55 } },
   },
   levels: {
-    // A loaded market (OI +20%/4 h, funding 30%/yr, some basis) alone reaches about 25-40: elevated. Warning needs
-    // forced flow or price stress on top of it; critical needs most components at once.
+    // Fragility alone tops out at 65 (warning); forced flow alone can pass 70; both together get there sooner.
     enter: { elevated: 25, warning: 50, critical: 70 },
     // 5 points: more than the score's minute-to-minute noise on a steady market, small enough to let go promptly.
     margin: 5,
@@ -390,10 +443,16 @@ const DEFAULTS: RiskParameters = {
   },
   marketWide: { topContributors: 5 },
   cascade: {
-    // Calibrated on 2025-10-10 (venues.md): BTC fell about 14% and roughly a tenth of open interest was liquidated,
-    // so positions at 10x or more (liquidated within about 10%) are about a fifth of each side. The higher buckets
-    // stay (the BitMEX study found liquidated traders averaged about 60x); the heatmap tool's mix (5x 15%, 10x 30%,
-    // 25x 25%, 50x 20%, 100x 10%) describes where levels sit, not how much open interest is at each.
+    // A third: calibrated on 2025-10-10 and 2021-05-19 (docs/risk.md, test/risk/calibration.test.ts). Without it the
+    // estimate for the realised move was about 1.5x the published share on both events (12.8% against 8.6%, 30.5%
+    // against 21%). Open interest that a price move cannot liquidate: basis and funding trades hedged with spot,
+    // delta-neutral market makers, synthetic-dollar protocols' shorts, cross-margined accounts whose equity far
+    // exceeds the margin. One value for every venue and both sides.
+    hedgedShare: 1 / 3,
+    // The mix of the rest (the positions a move can liquidate). Its shape comes from 2025-10-10 (positions at 10x or
+    // more, liquidated within about 10%, are about a fifth of the leveraged part); the higher buckets stay (the
+    // BitMEX study found liquidated traders averaged about 60x); the heatmap tool's mix (5x 15%, 10x 30%, 25x 25%,
+    // 50x 20%, 100x 10%) describes where levels sit, not how much open interest is at each.
     leverageBuckets: [
       { leverage: 2, weight: 0.5 },
       { leverage: 5, weight: 0.3 },

@@ -35,13 +35,16 @@ export interface RegimeAssessment {
 
 /**
  * Unwinding: at least `minSignals` of liquidation surge, open interest falling, price moving, depth thinning, one
- * of them the surge or the fall (a spiral needs forced closing). Loaded: open interest rising, with funding
+ * of them the surge or the fall (a spiral needs forced closing); or the surge or the fall alone when the score's
+ * unwinding part is at warning strength by itself (the first minutes of a cascade, before the price has moved). Loaded: open interest rising, with funding
  * stretched or dense liquidation levels near the price. Unwinding wins over loaded.
  */
 export function classifyRegime(
   v: FeatureValues,
   near: NearLiquidationLevels | null,
   params: RiskParameters = DEFAULT_RISK_PARAMETERS,
+  /** The score's unwinding sub-score (0-100): forced closing that alone is at warning strength is an unwinding. */
+  unwindingScore: number | null = null,
 ): RegimeAssessment {
   const u = params.regimes.unwinding;
   const l = params.regimes.loaded;
@@ -92,7 +95,9 @@ export function classifyRegime(
 
   const signals = [...unwinding, ...loaded];
   const metUnwinding = unwinding.filter((s) => s.met === true);
-  if ((surge.met === true || oiFalling.met === true) && metUnwinding.length >= u.minSignals) {
+  const forcedClosing = surge.met === true || oiFalling.met === true;
+  const strongUnwind = unwindingScore !== null && unwindingScore >= params.levels.enter.warning;
+  if (forcedClosing && (metUnwinding.length >= u.minSignals || strongUnwind)) {
     return { regime: 'unwinding', reason: `unwinding: ${metUnwinding.map((s) => s.text).join('; ')}`, signals };
   }
   if (oiRising.met === true && (fundingStretched.met === true || dense.met === true)) {

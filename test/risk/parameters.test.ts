@@ -3,10 +3,12 @@ import { DEFAULT_RISK_PARAMETERS, resolveRiskParameters, riskParametersSchema } 
 import { SCORE_COMPONENTS } from '../../src/risk/score.js';
 
 describe('risk parameters', () => {
-  it('validates the documented defaults, whose components share 100 points', () => {
+  it('validates the documented defaults, whose fragility alone stops between warning and critical', () => {
     expect(riskParametersSchema.safeParse(DEFAULT_RISK_PARAMETERS).success).toBe(true);
-    const total = SCORE_COMPONENTS.reduce((sum, c) => sum + DEFAULT_RISK_PARAMETERS.score[c].maxPoints, 0);
-    expect(total).toBe(100);
+    const { score, levels } = DEFAULT_RISK_PARAMETERS;
+    for (const c of SCORE_COMPONENTS) expect(score[c].weight).toBeGreaterThan(0);
+    expect(100 * score.fragilityCeiling).toBeGreaterThanOrEqual(levels.enter.warning);
+    expect(100 * score.fragilityCeiling).toBeLessThan(levels.enter.critical);
   });
 
   it('overlays overrides on the defaults, replacing arrays whole', () => {
@@ -24,7 +26,8 @@ describe('risk parameters', () => {
     expect(() => resolveRiskParameters({ levels: { enter: { elevated: 60, warning: 50, critical: 70 } } })).toThrow(
       /elevated < warning < critical/,
     );
-    expect(() => resolveRiskParameters({ score: { basisStretch: { maxPoints: 20 } } })).toThrow(/add up to 100/);
+    expect(() => resolveRiskParameters({ score: { basisStretch: { weight: 1.5 } } })).toThrow(/weight/);
+    expect(() => resolveRiskParameters({ score: { fragilityCeiling: -0.1 } })).toThrow(/fragilityCeiling/);
     expect(() => resolveRiskParameters({ cascade: { leverageBuckets: [{ leverage: 10, weight: 0.5 }] } })).toThrow(
       /add up to 1/,
     );

@@ -117,13 +117,16 @@ describe('scenario: loaded, then crashing', () => {
     expect(cascade.ok && cascade.amplification).toBeGreaterThan(1);
   });
 
-  it('reaches warning before its largest liquidation minute, and is unwinding by then', () => {
+  it('warns while loaded, and reaches critical unwinding no later than its largest liquidation minute', () => {
     const series = walk(h, CRASH - 30 * MINUTE, peak.minuteAt + 10 * MINUTE, MINUTE);
     const firstWarning = series.find((a) => a.level === 'warning' || a.level === 'critical');
     expect(firstWarning).toBeDefined();
-    expect(firstWarning?.at).toBeLessThan(peak.minuteAt);
-    expect(firstWarning?.regime.regime).toBe('unwinding');
-    const reasons = firstWarning?.reasons.filter((r) => r.points > 0).map((r) => r.component);
+    expect(firstWarning?.at).toBeLessThanOrEqual(peak.minuteAt - 5 * MINUTE);
+    const firstCritical = series.find((a) => a.level === 'critical');
+    expect(firstCritical).toBeDefined();
+    expect(firstCritical?.at).toBeLessThanOrEqual(peak.minuteAt);
+    expect(firstCritical?.regime.regime).toBe('unwinding');
+    const reasons = firstCritical?.reasons.filter((r) => r.points > 0).map((r) => r.component);
     expect(reasons).toContain('liquidationSurge');
     // Once there, it does not fall back below warning while the crash goes on.
     const after = series.filter((a) => a.at >= (firstWarning?.at ?? 0));

@@ -7,6 +7,7 @@ import { DEFAULT_RISK_PARAMETERS } from '../../src/risk/parameters.js';
 import { SCORE_COMPONENTS, scoreFeatures } from '../../src/risk/score.js';
 import type { ScoreReason } from '../../src/risk/score.js';
 import type { MarketHistory, Snapshot } from '../../src/domain/market.js';
+import type { NearLiquidationLevels } from '../../src/risk/cascade.js';
 import { BASE_TIME, MINUTE, gaussian, historyFromWorld, prng, storeTimes } from './histories.js';
 
 const fcOptions = { seed: 20251010, numRuns: 300 };
@@ -61,9 +62,12 @@ describe('spiral score: properties', () => {
         const partial = scoreFeatures(masked);
         expect(partial.score).toBeLessThanOrEqual(full.score);
         expect(partial.confidence).toBeLessThanOrEqual(full.confidence);
+        // Each component's strength never rises; its points are its part of a lower score.
         for (const component of SCORE_COMPONENTS) {
-          expect(reason(partial.reasons, component).points).toBeLessThanOrEqual(reason(full.reasons, component).points);
+          expect(reason(partial.reasons, component).share).toBeLessThanOrEqual(reason(full.reasons, component).share);
         }
+        expect(partial.fragility).toBeLessThanOrEqual(full.fragility);
+        expect(partial.unwinding).toBeLessThanOrEqual(full.unwinding);
       }),
       fcOptions,
     );
@@ -97,6 +101,39 @@ describe('spiral score: properties', () => {
     );
   });
 
+  it('never lowers the score when the unwinding grows stronger on any of its inputs', () => {
+    const unwindingInputs: readonly [FeatureName, number][] = [
+      ['liqSustainedSurge5m', 1],
+      ['liqSustainedSurge15m', 1],
+      ['oiChange15m', -1],
+      ['oiChange1h', -1],
+      ['oiFromPeak', -1],
+      ['priceChange5m', -1],
+      ['priceChange15m', -1],
+      ['priceChange1h', -1],
+      ['volatilityRatio1h', 1],
+      ['depthThinning', -1],
+    ];
+    fc.assert(
+      fc.property(
+        featureValues,
+        fc.constantFrom(...unwindingInputs),
+        fc.double({ min: 0, max: 5, noNaN: true }),
+        (v, [name, direction], step) => {
+          const current = v[name] ?? 0;
+          const before = scoreFeatures({ ...v, [name]: current });
+          const stronger = direction > 0 ? current + step : current - step;
+          // A price move is stress both ways: stronger is further from 0 in its own direction.
+          const moved = name.startsWith('priceChange') ? (current < 0 ? current - step : current + step) : stronger;
+          const after = scoreFeatures({ ...v, [name]: moved });
+          expect(after.score).toBeGreaterThanOrEqual(before.score);
+          expect(after.unwinding).toBeGreaterThanOrEqual(before.unwinding);
+        },
+      ),
+      fcOptions,
+    );
+  });
+
   it('gives 0 points and 0 confidence when nothing is known', () => {
     const s = scoreFeatures(emptyFeatureValues());
     expect(s.score).toBe(0);
@@ -123,9 +160,13 @@ describe('spiral score: components and explanations', () => {
     const r = reason(s.reasons, 'leverageBuildUp');
     expect(r.text).toBe('open interest +18% in 4 h while price flat (+0.3%)');
     expect(r.driver).toBe('oiChange4h');
-    // 1 - 2^-((0.18 - 0.04) / 0.08) of 20 points.
-    expect(r.points).toBe(Math.round(20 * (1 - Math.pow(2, -(0.14 / 0.08)))));
-    expect(r.availability).toBeCloseTo(2 / 3, 12);
+    expect(r.subScore).toBe('fragility');
+    // Alone: ceiling x weight x (1 - 2^-((0.18 - 0.04) / 0.08)).
+    const share = 1 - Math.pow(2, -(0.14 / 0.08));
+    expect(r.share).toBeCloseTo(share, 3);
+    expect(s.score).toBe(Math.round(100 * p.fragilityCeiling * p.leverageBuildUp.weight * share));
+    expect(r.points).toBe(s.score);
+    expect(r.availability).toBeCloseTo(2 / 4, 12);
   });
 
   it('explains a liquidation surge with the amount, the multiple and the side', () => {
@@ -136,11 +177,33 @@ describe('spiral score: components and explanations', () => {
         liqShortsUsd5m: 756_000,
         liqSurge5m: 9,
         liqSurge15m: 4,
+        liqSustainedSurge5m: 8,
+        liqSustainedSurge15m: 3.5,
       }),
     );
     const r = reason(s.reasons, 'liquidationSurge');
     expect(r.text).toBe('liquidations $4.2M in 5 min, 9× the usual (82% longs)');
-    expect(r.points).toBe(Math.round(p.liquidationSurge.maxPoints * (1 - Math.pow(2, -(7 / 4)))));
+    expect(r.subScore).toBe('unwinding');
+    // Alone: weight x (1 - 2^-((8 - 3) / (10 - 3))).
+    expect(r.points).toBe(Math.round(100 * p.liquidationSurge.weight * (1 - Math.pow(2, -(5 / 7)))));
+  });
+
+  it('does not take one huge liquidation print for a surge', () => {
+    // $30M in one minute of five, nothing around it: the raw surge is huge, the sustained one is not.
+    const s = scoreFeatures(
+      withValues({
+        liqUsd5m: 30_000_000,
+        liqLongsUsd5m: 30_000_000,
+        liqShortsUsd5m: 0,
+        liqSurge5m: 85,
+        liqSurge15m: 28,
+        liqSustainedSurge5m: 0.4,
+        liqSustainedSurge15m: 0.5,
+      }),
+    );
+    const r = reason(s.reasons, 'liquidationSurge');
+    expect(r.points).toBe(0);
+    expect(r.text).toMatch(/nearly all in one minute/);
   });
 
   it('explains funding, basis, price stress, thinness and a flush', () => {
@@ -150,6 +213,7 @@ describe('spiral score: components and explanations', () => {
         fundingZScore: 3.2,
         basis: -0.0062,
         priceChange1h: -0.034,
+        priceChange15m: -0.021,
         priceChange5m: -0.012,
         volatilityRatio1h: 2.8,
         depthThinning: 0.45,
@@ -157,6 +221,7 @@ describe('spiral score: components and explanations', () => {
         oiToVolume24h: 1.8,
         oiChange1h: -0.12,
         oiChange15m: -0.04,
+        oiFromPeak: -0.1,
       }),
     );
     expect(reason(s.reasons, 'fundingCrowding').text).toBe(
@@ -164,10 +229,11 @@ describe('spiral score: components and explanations', () => {
     );
     expect(reason(s.reasons, 'basisStretch').text).toBe('mark 0.62% below index');
     expect(reason(s.reasons, 'priceStress').text).toBe(
-      'price -3.4% in 1 h, -1.2% in 5 min; volatility 2.8× its 24 h norm',
+      'price -3.4% in 1 h, -2.1% in 15 min, -1.2% in 5 min; volatility 2.8× its 24 h norm',
     );
+    expect(reason(s.reasons, 'bookThinning').text).toBe('book within 1% at 45% of its usual depth');
     expect(reason(s.reasons, 'liquidityThinness').text).toBe(
-      'book within 1% at 45% of its usual depth; open interest 310× the depth within 2%; 1.8× daily volume',
+      'open interest 310× the depth within 2%; 1.8× daily volume',
     );
     expect(reason(s.reasons, 'oiFlush').text).toBe('open interest -12% in 1 h (positions being closed)');
     expect(s.crowdedSide).toBe('long');
@@ -184,6 +250,115 @@ describe('spiral score: components and explanations', () => {
     expect(reason(s.reasons, 'liquidationSurge').text).toMatch(/not seen/);
     expect(reason(s.reasons, 'fundingCrowding').text).toBe('funding missing');
     expect(reason(s.reasons, 'liquidityThinness').text).toBe('no depth or volume data');
+    expect(reason(s.reasons, 'liquidationLevels').text).toBe('no liquidation levels estimated');
+  });
+});
+
+describe('spiral score: fragility and unwinding', () => {
+  const loaded: Partial<FeatureValues> = {
+    oiChange4h: 0.2,
+    oiChange24h: 0.3,
+    fundingAnnualized: 0.45,
+    fundingZScore: 3,
+    basis: 0.004,
+    oiToDepth: 300,
+    oiToVolume24h: 1.2,
+  };
+  const near: NearLiquidationLevels = {
+    withinFraction: 0.02,
+    longUsd: 90_000_000,
+    shortUsd: 10_000_000,
+    longShareOfOi: 0.09,
+    shortShareOfOi: 0.01,
+    bidDepthUsd: 60_000_000,
+    askDepthUsd: 60_000_000,
+    depthSource: 'book',
+  };
+  const unwinding: Partial<FeatureValues> = {
+    liqUsd5m: 50_000_000,
+    liqLongsUsd5m: 48_000_000,
+    liqSurge5m: 25,
+    liqSustainedSurge5m: 22,
+    liqSustainedSurge15m: 12,
+    oiChange15m: -0.06,
+    oiFromPeak: -0.12,
+    priceChange5m: -0.03,
+    priceChange15m: -0.06,
+    depthThinning: 0.2,
+  };
+
+  it('lets a loaded market reach warning before any trigger, but not critical', () => {
+    const s = scoreFeatures(withValues(loaded), DEFAULT_RISK_PARAMETERS, near);
+    expect(s.score).toBeGreaterThanOrEqual(DEFAULT_RISK_PARAMETERS.levels.enter.warning);
+    expect(s.score).toBeLessThan(DEFAULT_RISK_PARAMETERS.levels.enter.critical);
+    expect(s.unwinding).toBe(0);
+    // Even at full strength on every fragility input.
+    const extreme = scoreFeatures(
+      withValues({ ...loaded, oiChange1h: 10, oiChange4h: 10, fundingAnnualized: 50, basis: 0.4, oiToDepth: 1e6 }),
+      DEFAULT_RISK_PARAMETERS,
+      { ...near, longShareOfOi: 1, longUsd: 1e12 },
+    );
+    expect(extreme.score).toBeLessThan(DEFAULT_RISK_PARAMETERS.levels.enter.critical);
+  });
+
+  it('takes a strong unwinding to critical on its own, without liquidation data too', () => {
+    const s = scoreFeatures(withValues(unwinding));
+    expect(s.score).toBeGreaterThanOrEqual(DEFAULT_RISK_PARAMETERS.levels.enter.critical);
+    expect(s.fragility).toBe(0);
+    // A venue that streams no liquidations: open interest, price and depth carry it.
+    const blind = scoreFeatures(
+      withValues({
+        ...unwinding,
+        liqUsd5m: null,
+        liqLongsUsd5m: null,
+        liqSurge5m: null,
+        liqSustainedSurge5m: null,
+        liqSustainedSurge15m: null,
+      }),
+    );
+    expect(blind.score).toBeGreaterThanOrEqual(DEFAULT_RISK_PARAMETERS.levels.enter.critical);
+  });
+
+  it('reaches critical sooner on a market that was loaded', () => {
+    const moderate: Partial<FeatureValues> = {
+      liqSustainedSurge5m: 8,
+      liqSustainedSurge15m: 5,
+      oiChange15m: -0.03,
+      priceChange5m: -0.015,
+      priceChange15m: -0.025,
+    };
+    const alone = scoreFeatures(withValues(moderate));
+    const onLoaded = scoreFeatures(withValues({ ...loaded, ...moderate }), DEFAULT_RISK_PARAMETERS, near);
+    expect(alone.score).toBeLessThan(DEFAULT_RISK_PARAMETERS.levels.enter.critical);
+    expect(onLoaded.score).toBeGreaterThanOrEqual(DEFAULT_RISK_PARAMETERS.levels.enter.critical);
+  });
+
+  it('remembers the build-up into the unwind while it is flushed, and only then', () => {
+    // Open interest had risen 30% into its peak; now it is 12% below it and the 1 h change is negative.
+    const flushed = { oiPeakBuildUp: 0.3, oiChange4h: -0.05, oiChange1h: -0.08 };
+    const during = scoreFeatures(withValues({ ...flushed, ...unwinding }));
+    const r = reason(during.reasons, 'leverageBuildUp');
+    expect(r.driver).toBe('oiPeakBuildUp');
+    expect(r.points).toBeGreaterThan(0);
+    expect(r.text).toBe('open interest had risen +30% into its 6 h peak, now being flushed');
+    // Without forced closing (open interest drifting back, no surge) the peak is history, not fuel.
+    const quiet = scoreFeatures(
+      withValues({ oiPeakBuildUp: 0.3, oiChange4h: -0.01, oiChange1h: -0.005, oiFromPeak: -0.02 }),
+    );
+    expect(reason(quiet.reasons, 'leverageBuildUp').points).toBe(0);
+  });
+
+  it('counts a price move without forced closing at a fraction', () => {
+    const move = { priceChange15m: -0.05, priceChange1h: -0.06, volatilityRatio1h: 3 };
+    const unconfirmed = scoreFeatures(withValues(move));
+    const confirmed = scoreFeatures(withValues({ ...move, oiChange15m: -0.06 }));
+    expect(reason(unconfirmed.reasons, 'priceStress').share).toBeLessThanOrEqual(
+      DEFAULT_RISK_PARAMETERS.score.confirmationFloor + 1e-9,
+    );
+    expect(reason(confirmed.reasons, 'priceStress').share).toBeGreaterThan(
+      reason(unconfirmed.reasons, 'priceStress').share,
+    );
+    expect(unconfirmed.score).toBeLessThan(DEFAULT_RISK_PARAMETERS.levels.enter.warning);
   });
 });
 
