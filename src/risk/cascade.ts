@@ -168,6 +168,14 @@ export interface CascadeInput extends ProfileOptions {
 /** The shock a cascade estimate uses when none is given. */
 export const DEFAULT_SHOCK = 0.05;
 
+/**
+ * How the estimator's amounts were calibrated, for replies: "(estimate, calibrated on ...)" after a cascade figure.
+ * test/risk/calibration.test.ts pins the calibration; docs/risk.md gives the figures.
+ */
+export const CASCADE_CALIBRATION = 'calibrated on 2025-10-10 and 2021-05-19';
+/** The parenthesis a one-line cascade figure ends with. */
+export const CASCADE_ESTIMATE_NOTE = `(estimate, ${CASCADE_CALIBRATION})`;
+
 /** Builds the liquidation profile of `history`'s market at `now`, or says why it cannot. */
 export function buildLiquidationProfile(
   history: MarketHistory,
@@ -233,8 +241,8 @@ export function profileAssumptions(
 ): string[] {
   const cp = params.cascade;
   const out: string[] = [
-    'An estimate, not a forecast: where liquidation levels would sit under the assumptions below. ' +
-      'Read the amounts as relative; the bot cannot see real positions.',
+    `An estimate, not a forecast (${CASCADE_CALIBRATION}): where liquidation levels would sit under the ` +
+      'assumptions below. Read the amounts as relative; the bot cannot see real positions.',
   ];
   const ratio = profile.longShortAccountRatio;
   const longPercent = Math.round(profile.longShare * 100);
@@ -246,8 +254,13 @@ export function profileAssumptions(
           'positions.',
   );
   const mix = profile.leverageBuckets.map((b) => `${b.leverage}x ${Math.round(b.weight * 100)}%`).join(', ');
+  const hedged =
+    cp.hedgedShare > 0
+      ? `${Math.round(cp.hedgedShare * 100)}% of each side is taken as hedged or fully collateralised (never ` +
+        'liquidated by a move); the rest has the leverage mix '
+      : 'Leverage mix ';
   out.push(
-    `Leverage mix ${mix} on both sides; isolated margin, linear perpetual: long liquidation = ` +
+    `${hedged}${mix} on both sides; isolated margin, linear perpetual: long liquidation = ` +
       'entry × (1 - 1/L + MMR + fee), short = entry × (1 + 1/L - MMR - fee).',
   );
   const mmr = percent(profile.maintenanceMarginRate);
@@ -269,7 +282,7 @@ export function profileAssumptions(
   );
   out.push(
     'Levels the price has already crossed since their entry are gone (liquidated); the rest of each side is ' +
-      'scaled to its share of the current open interest.',
+      'scaled to its leveraged share of the current open interest.',
   );
   if (profile.exhausted.long) {
     out.push('Every modelled long level was already crossed: no long levels remain to estimate.');
@@ -483,6 +496,16 @@ export function liquidationLevels(
   };
 }
 
+/**
+ * USD of the levels a move of `move` (a positive fraction) in `direction` crosses: longs for a move down, shorts for
+ * one up. A cascade walk liquidates exactly this for its final move (unless stopped by the round limit).
+ */
+export function levelsWithin(profile: LiquidationProfile, move: number, direction: ShockDirection): number {
+  const levels = direction === 'down' ? profile.longs : profile.shorts;
+  const count = countAtOrBelow(levels.distances, move);
+  return count > 0 ? (levels.cumulativeUsd[count - 1] as number) : 0;
+}
+
 /** Liquidation levels within `withinFraction` of the price on each side, and the depth that would absorb them. */
 export interface NearLiquidationLevels {
   withinFraction: number;
@@ -497,12 +520,8 @@ export interface NearLiquidationLevels {
 }
 
 export function nearLiquidationLevels(profile: LiquidationProfile, withinFraction: number): NearLiquidationLevels {
-  const within = (levels: SideLevels): number => {
-    const count = countAtOrBelow(levels.distances, withinFraction);
-    return count > 0 ? (levels.cumulativeUsd[count - 1] as number) : 0;
-  };
-  const longUsd = within(profile.longs);
-  const shortUsd = within(profile.shorts);
+  const longUsd = levelsWithin(profile, withinFraction, 'down');
+  const shortUsd = levelsWithin(profile, withinFraction, 'up');
   const oi = profile.openInterestUsd;
   return {
     withinFraction,
@@ -576,7 +595,8 @@ interface Cohort {
  * coins open at the window's start are spread over a triangle of ±initialEntrySpread around the opening price;
  * every later increase is a new cohort at the price of its snapshot; every decrease shrinks all cohorts in
  * proportion. A cohort's level is consumed when the price since its entry has crossed it. The surviving levels
- * of each side are scaled to that side's share of the current open interest.
+ * of each side are scaled to that side's share of the current open interest, less the hedged share (which
+ * carries no level).
  */
 function estimateLevels(
   snaps: readonly Snapshot[],
@@ -696,8 +716,10 @@ function estimateLevels(
     }
   }
 
-  const longUsd = openInterestUsd * longShare;
-  const shortUsd = openInterestUsd * (1 - longShare);
+  // The hedged share of each side is never liquidated by a move: only the rest carries levels.
+  const leveraged = openInterestUsd * (1 - cp.hedgedShare);
+  const longUsd = leveraged * longShare;
+  const shortUsd = leveraged * (1 - longShare);
   const longs = sideLevels(longBins, distances, kMin, binWidth, longTotal > 0 ? longUsd / longTotal : 0, 'long');
   const shorts = sideLevels(shortBins, distances, kMin, binWidth, shortTotal > 0 ? shortUsd / shortTotal : 0, 'short');
 

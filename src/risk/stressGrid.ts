@@ -2,8 +2,8 @@
 // between markets), summed per shock with the markets that would lose the most. Profiles are built once per
 // market (buildLiquidationProfile); each cell is then a walk over two sorted arrays.
 import type { MarketKey } from '../domain/market.js';
-import { runCascade } from './cascade.js';
-import type { CascadeShock, LiquidationProfile } from './cascade.js';
+import { CASCADE_CALIBRATION, levelsWithin, runCascade } from './cascade.js';
+import type { CascadeShock, LiquidationProfile, ShockDirection } from './cascade.js';
 import { DEFAULT_RISK_PARAMETERS } from './parameters.js';
 import type { RiskParameters } from './parameters.js';
 
@@ -86,9 +86,68 @@ export function stressGrid(
     assumptions: [
       'An estimate: each shock hits every market at once, each market cascading on its own book; no contagion ' +
         'between markets or venues is modelled.',
-      'Per market, the assumptions of the cascade estimate apply (leverage mix, maintenance margin, entry ' +
-        'prices from open-interest history, recorded or fallback depth).',
+      'Per market, the assumptions of the cascade estimate apply (hedged share and leverage mix, maintenance ' +
+        `margin, entry prices from open-interest history, recorded or fallback depth; ${CASCADE_CALIBRATION}).`,
     ],
+  };
+}
+
+/** A move that happened: its size (a positive fraction from the price the profile was built at) and way. */
+export interface RealisedMove {
+  move: number;
+  direction: ShockDirection;
+}
+
+export interface RealisedMoveMarket extends RealisedMove {
+  market: MarketKey;
+  openInterestUsd: number;
+  liquidatedUsd: number;
+}
+
+export interface RealisedMoveLiquidation {
+  estimate: true;
+  openInterestUsd: number;
+  liquidatedUsd: number;
+  /** liquidatedUsd over openInterestUsd (0 without open interest). */
+  shareOfOi: number;
+  markets: RealisedMoveMarket[];
+}
+
+/**
+ * The estimated liquidations of moves that happened, the measure the estimator is calibrated on: per market, the
+ * USD of the levels within its realised move, i.e. what a cascade walk liquidates when its total move equals the
+ * realised move. The walk's own amplification is not added on top: a realised move already holds the impact of
+ * the forced orders, and taking it as the shock would count that impact twice. Markets without a move are left
+ * out (their open interest too).
+ */
+export function realisedMoveLiquidation(
+  profiles: readonly LiquidationProfile[],
+  moveOf: (profile: LiquidationProfile) => RealisedMove | null,
+): RealisedMoveLiquidation {
+  const markets: RealisedMoveMarket[] = [];
+  let openInterestUsd = 0;
+  let liquidatedUsd = 0;
+  for (const profile of profiles) {
+    const realised = moveOf(profile);
+    if (realised === null) continue;
+    const move = Math.max(0, realised.move);
+    const liquidated = levelsWithin(profile, move, realised.direction);
+    markets.push({
+      market: profile.market,
+      move,
+      direction: realised.direction,
+      openInterestUsd: profile.openInterestUsd,
+      liquidatedUsd: liquidated,
+    });
+    openInterestUsd += profile.openInterestUsd;
+    liquidatedUsd += liquidated;
+  }
+  return {
+    estimate: true,
+    openInterestUsd,
+    liquidatedUsd,
+    shareOfOi: openInterestUsd > 0 ? liquidatedUsd / openInterestUsd : 0,
+    markets,
   };
 }
 

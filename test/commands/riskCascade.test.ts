@@ -3,6 +3,7 @@ import { cascadeCommand } from '../../src/commands/cascade.js';
 import type { CommandContext, Services } from '../../src/commands/command.js';
 import { dispatch } from '../../src/commands/dispatch.js';
 import { riskCommand } from '../../src/commands/risk.js';
+import { SCORE_COMPONENTS } from '../../src/risk/score.js';
 import { marketReader as reader, NOW, readerOf } from '../marketReader.js';
 import { fakeGlossary } from './fakeGlossary.js';
 
@@ -35,7 +36,7 @@ describe('risk', () => {
       .map((f) => /: (\d+)\/\d+$/.exec(f.name)?.[1])
       .filter((p) => p !== undefined)
       .map(Number);
-    expect(points).toHaveLength(7);
+    expect(points).toHaveLength(SCORE_COMPONENTS.length);
     expect(points.reduce((a, b) => a + b, 0)).toBe(score);
     expect(answer.title).toMatch(/loaded|quiet|unwinding/);
     expect(answer.links.map((l) => l.command)).toContain('term open-interest');
@@ -73,6 +74,8 @@ describe('cascade', () => {
       'Assumptions',
     ]);
     expect(answer.fields[2]?.value).toMatch(/estimate/i);
+    // Which events the amounts were calibrated on, in the first assumption.
+    expect(answer.fields[2]?.value.split('\n')[0]).toContain('calibrated on 2025-10-10 and 2021-05-19');
     const heatmap = answer.fields[1]?.value.split('\n') ?? [];
     expect(heatmap[0]).toMatch(/^\+10% +132,000 /);
     expect(heatmap.at(-1)).toMatch(/^-10% +108,000 /);

@@ -1,8 +1,11 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
+  CASCADE_CALIBRATION,
+  CASCADE_ESTIMATE_NOTE,
   buildLiquidationProfile,
   estimateCascade,
+  levelsWithin,
   liquidationLevels,
   profileAssumptions,
   runCascade,
@@ -202,6 +205,22 @@ describe('cascade estimator: properties', () => {
     );
   });
 
+  it('a walk liquidates exactly the levels within its final move (the realised-move measure)', () => {
+    fc.assert(
+      fc.property(marketSpec, fc.double({ min: 0, max: 0.6, noNaN: true }), fc.boolean(), (spec, shock, up) => {
+        const profile = profileOf(buildLiquidationProfile(randomMarket(spec), now));
+        const direction = up ? 'up' : 'down';
+        const outcome = runCascade(profile, shock, direction);
+        fc.pre(!outcome.roundLimitReached);
+        const within = levelsWithin(profile, outcome.totalMove, direction);
+        expect(outcome.liquidatedUsd).toBeCloseTo(within, 6);
+        // So taking the final move as given liquidates no more than the walk that reached it.
+        expect(levelsWithin(profile, shock, direction)).toBeLessThanOrEqual(outcome.liquidatedUsd + 1e-6);
+      }),
+      fcOptions,
+    );
+  });
+
   it('the rounds of the path add up to the total move and the liquidated USD', () => {
     fc.assert(
       fc.property(marketSpec, fc.double({ min: 0.001, max: 0.3, noNaN: true }), (spec, shock) => {
@@ -249,6 +268,7 @@ function heatmapMix() {
         { leverage: 50, weight: 0.2 },
         { leverage: 100, weight: 0.1 },
       ],
+      hedgedShare: 0,
     },
   });
 }
@@ -257,7 +277,7 @@ describe('cascade estimator: a single leverage bucket on a flat book', () => {
   // Derivation. Every position was opened at the current price P (open interest went from 0 to Q coins while
   // the price stood still), all at leverage L with maintenance margin rate m and no fee, so every long is
   // liquidated at P (1 - d) with d = max(1/L - m, minLiquidationDistance), i.e. once the move reaches d.
-  // The long side holds U = 0.5 x Q x P (no long/short ratio: 50/50), valued at P.
+  // The long side holds U = 0.5 x (1 - h) x Q x P (no long/short ratio: 50/50; h the hedged share), valued at P.
   // The book is flat: c USD per 1% of distance on each side, so selling X USD moves the price by X / (100 c) while
   // X <= 5c (the depth within 5%). Beyond it, with the day's volume V known, the square-root law in its volume form
   // adds Y x sigma x sqrt((X - 5c) / V) to 5% (Y and sigma from the parameters); without a volume, the law anchored
@@ -298,7 +318,8 @@ describe('cascade estimator: a single leverage bucket on a flat book', () => {
             ),
           );
           const yTimesSigma = params.cascade.impactCoefficient * params.cascade.impactDailyVolatility;
-          const expected = closedForm(shock, d, 0.5 * coins * price, c, params.cascade.maxMove, yTimesSigma);
+          const u = 0.5 * (1 - params.cascade.hedgedShare) * coins * price;
+          const expected = closedForm(shock, d, u, c, params.cascade.maxMove, yTimesSigma);
           expect(e.totalMove).toBeCloseTo(expected.move, 9);
           expect(e.liquidatedUsd / (coins * price)).toBeCloseTo(expected.liquidated / (coins * price), 9);
           expect(e.rounds).toBe(expected.rounds);
@@ -310,13 +331,11 @@ describe('cascade estimator: a single leverage bucket on a flat book', () => {
   });
 
   it('works the example through: 10x longs of $50M against $2M per 1% of book, hit by a 10% drop', () => {
-    // No volume known, so beyond the book the law anchored on it applies.
+    // No volume known, so beyond the book the law anchored on it applies; no hedged share.
     // d = 1/10 - 0.5% = 9.5%; U = $50M > 5c = $10M, so impact = 5% x sqrt(50/10) = 11.18%.
+    const tenX = resolveRiskParameters({ cascade: { leverageBuckets: [{ leverage: 10, weight: 1 }], hedgedShare: 0 } });
     const e = ok(
-      estimateCascade(
-        { history: openedAt(100, 1_000_000, 2_000_000, { volume24hUsd: null }), now, shock: 0.1 },
-        resolveRiskParameters({ cascade: { leverageBuckets: [{ leverage: 10, weight: 1 }] } }),
-      ),
+      estimateCascade({ history: openedAt(100, 1_000_000, 2_000_000, { volume24hUsd: null }), now, shock: 0.1 }, tenX),
     );
     expect(e.liquidatedUsd).toBeCloseTo(50_000_000, 0);
     expect(e.totalMove).toBeCloseTo(0.1 + 0.05 * Math.sqrt(5), 12);
@@ -333,10 +352,7 @@ describe('cascade estimator: a single leverage bucket on a flat book', () => {
     expect(bands[0]?.longUsd).toBeCloseTo(50_000_000, 0);
     // The same shock 1% short of the level does nothing.
     const miss = ok(
-      estimateCascade(
-        { history: openedAt(100, 1_000_000, 2_000_000, { volume24hUsd: null }), now, shock: 0.09 },
-        resolveRiskParameters({ cascade: { leverageBuckets: [{ leverage: 10, weight: 1 }] } }),
-      ),
+      estimateCascade({ history: openedAt(100, 1_000_000, 2_000_000, { volume24hUsd: null }), now, shock: 0.09 }, tenX),
     );
     expect(miss.amplification).toBe(1);
     expect(miss.liquidatedUsd).toBe(0);
@@ -348,6 +364,7 @@ describe('cascade estimator: inputs and assumptions', () => {
     const e = ok(estimateCascade({ history: openedAt(100, 1000, 1e6), now }));
     expect(e.estimate).toBe(true);
     expect(e.assumptions[0]).toMatch(/estimate/i);
+    expect(e.assumptions[0]).toContain(CASCADE_CALIBRATION);
     expect(e.assumptions.join(' ')).toMatch(
       /order book recorded at 2025-10-10T20:00:00.000Z \(depth within 0.5%\/1%\/2%\/5%/,
     );
@@ -361,8 +378,28 @@ describe('cascade estimator: inputs and assumptions', () => {
     expect(profileAssumptions(even).join(' ')).toMatch(/50\/50/);
     const skewed = profileOf(buildLiquidationProfile(openedAt(100, 1000, 1e6, { longShortAccountRatio: 3 }), now));
     expect(skewed.longShare).toBeCloseTo(0.75, 12);
-    expect(skewed.longs.totalUsd).toBeCloseTo(75_000, 6);
-    expect(skewed.shorts.totalUsd).toBeCloseTo(25_000, 6);
+    const leveraged = 1 - DEFAULT_RISK_PARAMETERS.cascade.hedgedShare;
+    expect(skewed.longs.totalUsd).toBeCloseTo(75_000 * leveraged, 6);
+    expect(skewed.shorts.totalUsd).toBeCloseTo(25_000 * leveraged, 6);
+  });
+
+  it('holds the hedged share of each side out of the levels, and says so', () => {
+    const h = openedAt(100, 1000, 1e6, { longShortAccountRatio: 3 });
+    const unhedged = resolveRiskParameters({ cascade: { hedgedShare: 0 } });
+    const none = profileOf(buildLiquidationProfile(h, now, {}, unhedged));
+    const half = resolveRiskParameters({ cascade: { hedgedShare: 0.5 } });
+    const hedged = profileOf(buildLiquidationProfile(h, now, {}, half));
+    expect(none.longs.totalUsd).toBeCloseTo(75_000, 6);
+    expect(hedged.longs.totalUsd).toBeCloseTo(37_500, 6);
+    expect(hedged.shorts.totalUsd).toBeCloseTo(12_500, 6);
+    // The same levels, each holding half the USD: a move liquidates half as much.
+    expect([...hedged.longs.distances]).toEqual([...none.longs.distances]);
+    for (let i = 0; i < none.longs.cumulativeUsd.length; i++) {
+      expect(hedged.longs.cumulativeUsd[i]).toBeCloseTo((none.longs.cumulativeUsd[i] as number) / 2, 6);
+    }
+    expect(profileAssumptions(hedged, half).join(' ')).toMatch(/50% of each side is taken as hedged/);
+    expect(profileAssumptions(none, unhedged).join(' ')).not.toMatch(/hedged/);
+    expect(() => resolveRiskParameters({ cascade: { hedgedShare: 1 } })).toThrow();
   });
 
   it('uses the venue’s tier for a representative position, and folds leverage the tier does not allow', () => {
@@ -480,5 +517,9 @@ describe('cascade estimator: inputs and assumptions', () => {
 
   it('keeps the default parameters valid', () => {
     expect(DEFAULT_RISK_PARAMETERS.cascade.leverageBuckets.reduce((s, b) => s + b.weight, 0)).toBeCloseTo(1, 12);
+  });
+
+  it('has a short calibration note for one-line figures', () => {
+    expect(CASCADE_ESTIMATE_NOTE).toBe('(estimate, calibrated on 2025-10-10 and 2021-05-19)');
   });
 });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { buildLiquidationProfile, estimateCascade } from '../../src/risk/cascade.js';
+import { CASCADE_CALIBRATION, buildLiquidationProfile, estimateCascade, runCascade } from '../../src/risk/cascade.js';
 import type { LiquidationProfile } from '../../src/risk/cascade.js';
-import { DEFAULT_STRESS_SHOCKS, stressGrid } from '../../src/risk/stressGrid.js';
+import { DEFAULT_STRESS_SHOCKS, realisedMoveLiquidation, stressGrid } from '../../src/risk/stressGrid.js';
 import type { MarketHistory, Snapshot } from '../../src/domain/market.js';
 import { BASE_TIME, MINUTE, buildSnapshot, gaussian, history, prng } from './histories.js';
 
@@ -68,5 +68,57 @@ describe('stress grid', () => {
       expect(down[i]?.liquidatedUsd).toBeGreaterThanOrEqual(down[i - 1]?.liquidatedUsd ?? 0);
     }
     expect(down[down.length - 1]?.liquidatedUsd).toBeGreaterThan(0);
+  });
+
+  it('says how the per-market estimates were calibrated', () => {
+    expect(stressGrid(profiles).assumptions.join(' ')).toContain(CASCADE_CALIBRATION);
+  });
+});
+
+describe('liquidations of a realised move', () => {
+  const histories = Array.from({ length: 12 }, (_, i) => randomMarket(100 + i));
+  const profiles = histories.map((h) => buildLiquidationProfile(h, now)).filter((p): p is LiquidationProfile => p.ok);
+
+  it('takes the levels within each market’s move: what a walk liquidates when its total move is that move', () => {
+    const moves = new Map(profiles.map((p, i) => [p.market, 0.02 + 0.03 * i]));
+    const result = realisedMoveLiquidation(profiles, (p) => ({ move: moves.get(p.market) ?? 0, direction: 'down' }));
+    expect(result.estimate).toBe(true);
+    expect(result.markets).toHaveLength(profiles.length);
+    let total = 0;
+    for (const profile of profiles) {
+      const move = moves.get(profile.market) ?? 0;
+      const market = result.markets.find((m) => m.market === profile.market);
+      // No amplification on top: the realised move as the shock would walk further and liquidate more.
+      const walked = runCascade(profile, move, 'down');
+      expect(market?.liquidatedUsd).toBeLessThanOrEqual(walked.liquidatedUsd + 1e-6);
+      // The shock that makes the walk end at the move liquidates the same: a walk from the move itself with no
+      // book impact (an infinitely deep book) is that walk.
+      const deep: LiquidationProfile = {
+        ...profile,
+        bids: { distances: [1], cumulativeUsd: [Number.MAX_VALUE], exponent: 0.5 },
+      };
+      expect(market?.liquidatedUsd).toBeCloseTo(runCascade(deep, move, 'down').liquidatedUsd, 6);
+      total += market?.liquidatedUsd ?? 0;
+    }
+    expect(result.liquidatedUsd).toBeCloseTo(total, 6);
+    const oi = profiles.reduce((sum, p) => sum + p.openInterestUsd, 0);
+    expect(result.openInterestUsd).toBeCloseTo(oi, 0);
+    expect(result.shareOfOi).toBeCloseTo(total / oi, 12);
+  });
+
+  it('leaves out markets without a move, and a move up liquidates only shorts', () => {
+    const [first, ...rest] = profiles;
+    if (first === undefined) throw new Error('expected profiles');
+    const up = realisedMoveLiquidation(profiles, (p) => (p === first ? { move: 0.1, direction: 'up' } : null));
+    expect(up.markets).toHaveLength(1);
+    expect(up.openInterestUsd).toBe(first.openInterestUsd);
+    const deep: LiquidationProfile = {
+      ...first,
+      asks: { distances: [1], cumulativeUsd: [Number.MAX_VALUE], exponent: 0.5 },
+    };
+    expect(up.liquidatedUsd).toBeCloseTo(runCascade(deep, 0.1, 'up').liquidatedUsd, 6);
+    expect(up.liquidatedUsd).toBeGreaterThan(0);
+    expect(up.liquidatedUsd).toBeLessThanOrEqual(first.shorts.totalUsd);
+    expect(realisedMoveLiquidation(rest, () => null)).toMatchObject({ openInterestUsd: 0, shareOfOi: 0, markets: [] });
   });
 });
