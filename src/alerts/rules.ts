@@ -1,20 +1,26 @@
 // The alert rules: which readings turn into alerts, for whom. Pure: the caller passes the readings of one
-// cycle, the subscriptions, the last alert each destination got per market, and `now`.
+// cycle, the subscriptions, the last alert each destination got per coin, and `now`.
 //
-// - An alert fires when a market's level rises (to elevated or above).
-// - The same level again to the same destination is held back for the cooldown; a higher level than the last
-//   alert (escalation) always goes out.
-// - A market that was critical and falls back to calm or elevated sends "all clear" to those alerted critical.
-// - When at least `digestThreshold` markets rise in one cycle, each destination gets one market-wide digest
-//   instead of many single alerts.
+// A channel hears about a coin, not about each of its venues: the markets of one coin (its base, across venues)
+// make one alert, and the cooldown is kept per destination and coin.
+// - An alert fires when a market of the coin rises to a level the subscription wants; it names every market of
+//   the coin the subscription selects at its minimum level or above.
+// - The same level again (another venue catching up, or a dip and back) is held back for the cooldown; a higher
+//   level than the last alert (escalation) always goes out.
+// - A coin alerted critical whose markets are all below warning again sends "all clear" to those alerted.
+// - When at least `digestThreshold` coins rise in one cycle, each destination gets one market-wide digest
+//   instead of one alert per coin.
+// - The whole market's reading (MARKET_WIDE) is a coin of its own, never in a digest.
 // - Subscriptions select destinations: markets (base or key), minimum level, regimes.
 import { ALERT_LEVELS, type Subscription } from '../domain/ports.js';
-import { renderAlert, renderAllClear, renderDigest } from './render.js';
+import { renderAllClear, renderCoinAlert, renderDigest } from './render.js';
 import {
   DEFAULT_ALERT_RULES,
   MARKET_WIDE,
   type Alert,
+  type AlertCoin,
   type AlertLevel,
+  type AlertMarket,
   type AlertRulesOptions,
   type LastAlert,
   type MarketReading,
@@ -34,23 +40,52 @@ export function marketBase(market: string): string {
   return symbol.split('/')[0]?.toUpperCase() ?? symbol;
 }
 
+/** The coin a market's alerts are grouped under: its base, or `market-wide` for the whole market. */
+export function coinOf(market: AlertMarket): AlertCoin {
+  return market === MARKET_WIDE ? MARKET_WIDE : marketBase(market);
+}
+
+const COIN_PREFIX = 'coin:';
+
+/** The key a coin's last alert is stored under (LastAlert.market): `coin:BTC`, or `market-wide`. */
+export function coinKey(coin: AlertCoin): string {
+  return coin === MARKET_WIDE ? MARKET_WIDE : `${COIN_PREFIX}${coin}`;
+}
+
+/** The coin of a stored last alert; a plain market key is one written before alerts were grouped by coin. */
+function recordCoin(market: string): AlertCoin {
+  return market.startsWith(COIN_PREFIX) ? market.slice(COIN_PREFIX.length).toUpperCase() : coinOf(market);
+}
+
+/** Whether a subscription's market filter selects this market (pausing aside, regimes not considered). */
+function selectsMarket(subscription: Subscription, market: AlertMarket): boolean {
+  if (subscription.paused) return false;
+  if (subscription.markets === null || market === MARKET_WIDE) return true;
+  const base = marketBase(market);
+  return subscription.markets.some((filter) => filter === market || filter.toUpperCase() === base);
+}
+
 /** Whether a subscription's market and regime filters select this reading (the level is checked apart). */
 export function selects(subscription: Subscription, reading: Pick<MarketReading, 'market' | 'regime'>): boolean {
-  if (subscription.paused) return false;
   if (subscription.regimes !== null && !subscription.regimes.includes(reading.regime)) return false;
-  if (subscription.markets === null || reading.market === MARKET_WIDE) return true;
-  const base = marketBase(reading.market);
-  return subscription.markets.some((filter) => filter === reading.market || filter.toUpperCase() === base);
+  return selectsMarket(subscription, reading.market);
+}
+
+/** Highest level first, then highest score: the first is the market whose reasons an alert gives. */
+function strongestFirst(a: MarketReading, b: MarketReading): number {
+  return levelRank(b.level) - levelRank(a.level) || b.score - a.score || a.market.localeCompare(b.market);
 }
 
 type Verdict = { send: false } | { send: true; kind: 'rise' | 'escalation' };
 
-/** Whether a rising reading goes to one destination, given the last alert it got for the market. */
-function verdict(reading: MarketReading, last: LastAlert | undefined, now: number, cooldownMs: number): Verdict {
+/** Whether a coin that rose to `level` goes to one destination, given the last alert it got for the coin. */
+function verdict(level: AlertLevel, last: LastAlert | undefined, now: number, cooldownMs: number): Verdict {
   if (!last) return { send: true, kind: 'rise' };
-  if (levelRank(reading.level) > levelRank(last.level)) return { send: true, kind: 'escalation' };
-  // The same level (or a lower one after a dip) within the cooldown is a repeat.
-  if (now - last.at < cooldownMs) return { send: false };
+  const recent = now - last.at < cooldownMs;
+  // "Escalated" only reads right next to the alert it escalates; long after, it is news of its own.
+  if (levelRank(level) > levelRank(last.level)) return { send: true, kind: recent ? 'escalation' : 'rise' };
+  // The same level (another venue, or a lower one after a dip) within the cooldown is a repeat.
+  if (recent) return { send: false };
   return { send: true, kind: 'rise' };
 }
 
@@ -60,8 +95,20 @@ function isRise(reading: MarketReading): boolean {
   );
 }
 
-function isAllClear(reading: MarketReading): boolean {
-  return reading.previousLevel === 'critical' && (reading.level === 'calm' || reading.level === 'elevated');
+/**
+ * The last alert per destination and coin. Records of one alert share their time, so the latest time is the
+ * latest alert, and its highest level is what the destination was last told.
+ */
+function lastPerCoin(records: readonly LastAlert[]): Map<string, LastAlert> {
+  const latest = new Map<string, LastAlert>();
+  for (const record of records) {
+    const key = `${record.destination}|${recordCoin(record.market)}`;
+    const seen = latest.get(key);
+    if (!seen || record.at > seen.at || (record.at === seen.at && levelRank(record.level) > levelRank(seen.level))) {
+      latest.set(key, record);
+    }
+  }
+  return latest;
 }
 
 export interface AlertInput {
@@ -73,96 +120,133 @@ export interface AlertInput {
   options?: Partial<AlertRulesOptions>;
 }
 
+/** What one destination hears about one coin in this cycle: the markets named, strongest first. */
+interface CoinNews {
+  kind: 'rise' | 'escalation';
+  coin: AlertCoin;
+  strongest: MarketReading;
+  readings: MarketReading[];
+}
+
+const marketsOf = (readings: readonly MarketReading[]) => readings.map((r) => ({ market: r.market, level: r.level }));
+const contentKey = (readings: readonly MarketReading[]) => readings.map((r) => `${r.market}=${r.level}`).join(',');
+
+/** Where an alert goes in the cycle's list: digests, then one alert per coin, then the all clears. */
+const SECTIONS = { digest: 0, coin: 1, allClear: 2 } as const;
+
 export function decideAlerts(input: AlertInput): Alert[] {
   const options = { ...DEFAULT_ALERT_RULES, ...input.options };
   const { now } = input;
-  const last = new Map(input.lastAlerts.map((a) => [`${a.destination}|${a.market}`, a]));
-  const lastFor = (s: Subscription, market: string): LastAlert | undefined => last.get(`${destinationOf(s)}|${market}`);
-  const alerts: Alert[] = [];
+  const last = lastPerCoin(input.lastAlerts);
+  const lastFor = (s: Subscription, coin: AlertCoin): LastAlert | undefined => last.get(`${destinationOf(s)}|${coin}`);
 
-  // Rises: per destination, the readings it should hear about.
-  const rising = input.readings.filter(isRise);
-  const perDestination = new Map<Subscription, { reading: MarketReading; kind: 'rise' | 'escalation' }[]>();
-  for (const reading of rising) {
-    for (const s of input.subscriptions) {
-      if (!selects(s, reading) || levelRank(reading.level) < levelRank(s.minLevel)) continue;
-      const v = verdict(reading, lastFor(s, reading.market), now, options.cooldownMs);
-      if (!v.send) continue;
-      const list = perDestination.get(s) ?? [];
-      list.push({ reading, kind: v.kind });
-      perDestination.set(s, list);
-    }
+  // Coins in the order of their first reading: the cycle lists the highest score first.
+  const byCoin = new Map<AlertCoin, MarketReading[]>();
+  for (const reading of input.readings) {
+    const coin = coinOf(reading.market);
+    byCoin.set(coin, [...(byCoin.get(coin) ?? []), reading]);
   }
-  const digestMode = rising.length >= options.digestThreshold;
-  // Group destinations by what they get, so one alert (one id, one reply) serves many chats.
-  const groups = new Map<
-    string,
-    { items: { reading: MarketReading; kind: 'rise' | 'escalation' }[]; destinations: Subscription[] }
-  >();
-  for (const [s, items] of perDestination) {
-    const single = !digestMode || items.length === 1;
-    const entries = single ? items.map((i) => [i]) : [items];
-    for (const entry of entries) {
-      const key = entry.map((i) => `${i.kind}:${i.reading.market}`).join(',');
-      const group = groups.get(key) ?? { items: entry, destinations: [] };
-      group.destinations.push(s);
-      groups.set(key, group);
-    }
+  const coinOrder = [...byCoin.keys()];
+  const risingCoins = new Set(
+    input.readings.filter((r) => r.market !== MARKET_WIDE && isRise(r)).map((r) => coinOf(r.market)),
+  );
+  const digestMode = risingCoins.size >= options.digestThreshold;
+
+  // Destinations that get the same thing share one alert (one id, one reply).
+  interface Group {
+    section: number;
+    coinIndex: number;
+    make: () => Omit<Alert, 'destinations'>;
+    destinations: Subscription[];
   }
-  for (const group of groups.values()) {
-    const [first] = group.items;
-    if (!first) continue;
-    if (group.items.length === 1) {
-      const { reading, kind } = first;
-      alerts.push({
-        id: `${kind}:${reading.market}:${reading.level}:${now}`,
-        kind,
-        market: reading.market,
-        level: reading.level,
-        reply: renderAlert(reading, kind),
-        destinations: group.destinations,
-        markets: [{ market: reading.market, level: reading.level }],
+  const groups = new Map<string, Group>();
+  const join = (key: string, place: Omit<Group, 'destinations'>, s: Subscription): void => {
+    const group = groups.get(key) ?? { ...place, destinations: [] };
+    group.destinations.push(s);
+    groups.set(key, group);
+  };
+
+  for (const s of input.subscriptions) {
+    if (s.paused) continue;
+    const cleared = new Set<AlertCoin>();
+    for (const [coin, readings] of byCoin) {
+      // Regimes are not asked: whoever heard "critical" hears the all clear, whatever the regime is now.
+      if (lastFor(s, coin)?.level !== 'critical') continue;
+      const mine = readings.filter((r) => selectsMarket(s, r.market)).sort(strongestFirst);
+      const [strongest] = mine;
+      if (!strongest || levelRank(strongest.level) >= levelRank('warning')) continue;
+      cleared.add(coin);
+      const make = (): Omit<Alert, 'destinations'> => ({
+        id: `allClear:${coinKey(coin)}:${strongest.level}:${now}`,
+        kind: 'allClear',
+        market: strongest.market,
+        level: strongest.level,
+        reply: renderAllClear(coin, mine),
+        markets: marketsOf(mine),
+        coins: [{ coin, level: strongest.level }],
       });
-      continue;
+      join(
+        `allClear|${coin}|${contentKey(mine)}`,
+        { section: SECTIONS.allClear, coinIndex: coinOrder.indexOf(coin), make },
+        s,
+      );
     }
-    const readings = group.items
-      .map((i) => i.reading)
-      .sort((a, b) => levelRank(b.level) - levelRank(a.level) || b.score - a.score);
-    const top = readings[0]?.level ?? 'elevated';
-    const markets = readings.map((r) => ({ market: r.market, level: r.level }));
-    alerts.push({
-      id: `digest:${markets.map((m) => m.market).join(',')}:${now}`,
-      kind: 'digest',
-      market: MARKET_WIDE,
-      level: top,
-      reply: renderDigest(readings),
-      destinations: group.destinations,
-      markets,
-    });
+
+    const news: CoinNews[] = [];
+    for (const [coin, readings] of byCoin) {
+      if (cleared.has(coin)) continue;
+      const named = readings
+        .filter((r) => selects(s, r) && levelRank(r.level) >= levelRank(s.minLevel))
+        .sort(strongestFirst);
+      const [strongest] = named;
+      const [highestRise] = named.filter(isRise);
+      if (!strongest || !highestRise) continue;
+      const v = verdict(highestRise.level, lastFor(s, coin), now, options.cooldownMs);
+      if (v.send) news.push({ kind: v.kind, coin, strongest, readings: named });
+    }
+
+    const coins = news.filter((n) => n.coin !== MARKET_WIDE);
+    const digested =
+      digestMode && coins.length > 1 ? coins.sort((a, b) => strongestFirst(a.strongest, b.strongest)) : [];
+    if (digested.length > 0) {
+      const make = (): Omit<Alert, 'destinations'> => ({
+        id: `digest:${digested.map((n) => n.coin).join(',')}:${now}`,
+        kind: 'digest',
+        market: MARKET_WIDE,
+        level: digested[0]?.strongest.level ?? 'calm',
+        reply: renderDigest(digested),
+        markets: marketsOf(digested.flatMap((n) => n.readings)),
+        coins: digested.map((n) => ({ coin: n.coin, level: n.strongest.level })),
+      });
+      const key = digested.map((n) => `${n.kind}|${n.coin}|${contentKey(n.readings)}`).join(';');
+      join(`digest|${key}`, { section: SECTIONS.digest, coinIndex: 0, make }, s);
+    }
+    for (const n of news) {
+      if (digested.includes(n)) continue;
+      const { level } = n.strongest;
+      const make = (): Omit<Alert, 'destinations'> => ({
+        id: `${n.kind}:${coinKey(n.coin)}:${level}:${now}`,
+        kind: n.kind,
+        market: n.strongest.market,
+        level,
+        reply: renderCoinAlert(n.coin, n.readings, n.kind),
+        markets: marketsOf(n.readings),
+        coins: [{ coin: n.coin, level }],
+      });
+      const key = `${n.kind}|${n.coin}|${contentKey(n.readings)}`;
+      join(key, { section: SECTIONS.coin, coinIndex: coinOrder.indexOf(n.coin), make }, s);
+    }
   }
 
-  // All clear: to the destinations whose last alert for the market was critical.
-  for (const reading of input.readings.filter(isAllClear)) {
-    const destinations = input.subscriptions.filter(
-      (s) => selects(s, reading) && lastFor(s, reading.market)?.level === 'critical',
-    );
-    if (destinations.length === 0) continue;
-    alerts.push({
-      id: `allClear:${reading.market}:${reading.level}:${now}`,
-      kind: 'allClear',
-      market: reading.market,
-      level: reading.level,
-      reply: renderAllClear(reading),
-      destinations,
-      markets: [{ market: reading.market, level: reading.level }],
-    });
-  }
-  return alerts;
+  return [...groups.values()]
+    .map((group, index) => ({ group, index }))
+    .sort((a, b) => a.group.section - b.group.section || a.group.coinIndex - b.group.coinIndex || a.index - b.index)
+    .map(({ group }) => ({ ...group.make(), destinations: group.destinations }));
 }
 
-/** The last-alert records an alert leaves behind, to feed the next cycle. */
+/** The last-alert records an alert leaves behind, to feed the next cycle: one per destination and coin. */
 export function lastAlertsAfter(alert: Alert, now: number): LastAlert[] {
   return alert.destinations.flatMap((s) =>
-    alert.markets.map(({ market, level }) => ({ destination: destinationOf(s), market, level, at: now })),
+    alert.coins.map(({ coin, level }) => ({ destination: destinationOf(s), market: coinKey(coin), level, at: now })),
   );
 }

@@ -8,6 +8,12 @@ export type { AlertLevel, MarketRegime } from '../domain/ports.js';
 export type AlertMarket = string;
 export const MARKET_WIDE = 'market-wide';
 
+/**
+ * What alerts are grouped and cooled down by: a market's coin (its base, `BTC`), or `market-wide` for the whole
+ * market's reading, which is never grouped with a coin.
+ */
+export type AlertCoin = string;
+
 /** One market's reading in one cycle, as the risk engine hands it over. */
 export interface MarketReading {
   market: AlertMarket;
@@ -15,13 +21,20 @@ export interface MarketReading {
   previousLevel: AlertLevel;
   regime: MarketRegime;
   score: number;
-  /** The strongest reasons, most important first, as sentences a trader reads. */
+  /**
+   * The strongest reasons, most important first, as sentences a trader reads; each says one thing (the regime
+   * is the `regime` word, not a reason repeating its signals).
+   */
   reasons: readonly string[];
   /** The cascade estimate in one line, e.g. "a 3% drop would liquidate about $420M of longs", or null. */
   cascade: string | null;
 }
 
-/** The last alert a destination got for a market. */
+/**
+ * The last alert a destination got for a coin. `market` is the cooldown key: `coin:BTC` for a coin (see
+ * `coinKey`), `market-wide` for the whole market. A market key (`binanceusdm:BTC/USDT:USDT`, as written before
+ * alerts were grouped by coin) still counts for its coin.
+ */
 export interface LastAlert {
   /** `platform:chatId`. */
   destination: string;
@@ -31,9 +44,9 @@ export interface LastAlert {
 }
 
 export interface AlertRulesOptions {
-  /** A repeat of the same level to the same destination is held back this long. Default 1 h. */
+  /** A repeat of the same level of a coin to the same destination is held back this long. Default 1 h. */
   cooldownMs: number;
-  /** This many markets turning up in one cycle become one market-wide digest. Default 5. */
+  /** This many coins turning up in one cycle become one market-wide digest. Default 5. */
   digestThreshold: number;
 }
 
@@ -43,14 +56,16 @@ export type AlertKind = 'rise' | 'escalation' | 'allClear' | 'digest';
 
 /** One alert to send: one reply, the destinations it goes to, and a stable id for idempotency. */
 export interface Alert {
-  /** Stable across re-runs of the same cycle: kind, market, level and the cycle time. */
+  /** Stable across re-runs of the same cycle: kind, coin, level and the cycle time. */
   id: string;
   kind: AlertKind;
-  /** The market, or `market-wide` for a digest. */
+  /** The strongest market it names (its reasons are that market's), or `market-wide` for a digest. */
   market: AlertMarket;
   level: AlertLevel;
   reply: Reply;
   destinations: readonly Subscription[];
-  /** The markets it covers with their levels (one for single alerts, several for a digest). */
+  /** The markets it names with their levels, strongest first. */
   markets: readonly { market: AlertMarket; level: AlertLevel }[];
+  /** The coins it covers with the level each was alerted at: what the cooldown is kept by. */
+  coins: readonly { coin: AlertCoin; level: AlertLevel }[];
 }

@@ -1,4 +1,5 @@
 import type { MarketAssessment } from '../risk/assess.js';
+import { CASCADE_ESTIMATE_NOTE } from '../risk/cascade.js';
 import type { RiskCycle } from '../risk/cycle.js';
 import type { ScoreComponent } from '../risk/score.js';
 import { formatUsd } from './text.js';
@@ -35,7 +36,7 @@ function marketWideReply(cycle: RiskCycle): Reply {
   const wide = cycle.marketWide;
   const drop = cycle.stress.rows.find((r) => r.direction === 'down' && r.shock === HEADLINE_SHOCK);
   const stressLine = drop
-    ? `A ${HEADLINE_SHOCK * 100}% drop would force about ${formatUsd(drop.liquidatedUsd)} of liquidations across ${cycle.stress.markets} watched markets (an estimate).`
+    ? `A ${HEADLINE_SHOCK * 100}% drop would force about ${formatUsd(drop.liquidatedUsd)} of liquidations across ${cycle.stress.markets} watched markets ${CASCADE_ESTIMATE_NOTE}.`
     : '';
   const top = cycle.markets.slice(0, TOP_MARKETS).map((m) => marketLine(m, m.regime.regime));
   return reply(

@@ -1,18 +1,25 @@
 // The middle of the one-way flow: reads the stored history, runs the risk engine, decides the alerts and hands
 // them on (the outbox for chats, the console when no chat is configured). Keeps the levels of the previous
 // pass for hysteresis and serves the latest pass to commands.
-import { decideAlerts, destinationOf } from '../alerts/rules.js';
+import { decideAlerts, lastAlertsAfter } from '../alerts/rules.js';
 import { MARKET_WIDE, type LastAlert, type MarketReading } from '../alerts/types.js';
 import type { Reply } from '../commands/reply.js';
 import { RISK_HISTORY_MS } from '../commands/riskData.js';
 import { price, usd } from '../domain/format.js';
 import type { ExchangeId, LeverageTier, MarketKey } from '../domain/market.js';
-import type { MarketDataReader, Subscription, SubscriptionStore, VenueHealthReader } from '../domain/ports.js';
+import type {
+  MarketDataReader,
+  MarketRegime,
+  Subscription,
+  SubscriptionStore,
+  VenueHealthReader,
+} from '../domain/ports.js';
 import type { Logger } from '../log/logger.js';
 import type { MarketAssessment } from '../risk/assess.js';
-import { runCascade } from '../risk/cascade.js';
+import { CASCADE_ESTIMATE_NOTE, runCascade } from '../risk/cascade.js';
 import { levelsOf, runRiskCycle, type RiskCycle } from '../risk/cycle.js';
 import type { RiskLevel } from '../risk/levels.js';
+import type { RegimeSignal } from '../risk/regimes.js';
 import { DEFAULT_RISK_PARAMETERS, type RiskParameters } from '../risk/parameters.js';
 
 /** The cascade every alert quotes. */
@@ -73,8 +80,59 @@ function cascadeLine(cycle: RiskCycle, assessment: MarketAssessment, params: Ris
   const finalPrice = (1 + (direction === 'down' ? -outcome.totalMove : outcome.totalMove)) * profile.price;
   return (
     `a ${ALERT_SHOCK * 100}% ${direction === 'down' ? 'drop' : 'rise'} would force about ${usd(outcome.liquidatedUsd)} ` +
-    `of liquidations and carry the price to about ${price(finalPrice)} (estimate)`
+    `of liquidations and carry the price to about ${price(finalPrice)} ${CASCADE_ESTIMATE_NOTE}`
   );
+}
+
+/** Which regime each signal makes the case for: the regime's reason lists its met signals only. */
+const REGIME_OF_SIGNAL: Record<RegimeSignal['name'], MarketRegime> = {
+  liquidationSurge: 'unwinding',
+  oiFalling: 'unwinding',
+  priceMoving: 'unwinding',
+  depthThinning: 'unwinding',
+  oiRising: 'loaded',
+  fundingStretched: 'loaded',
+  nearDenseLevels: 'loaded',
+};
+
+/**
+ * The score components that measure the same thing as a regime signal, with more numbers (`liquidations $40M
+ * in 5 min, 9× the usual (80% longs)` for `liquidations 9× the usual in 5 min`). Names as strings: a component
+ * the engine does not have simply never matches.
+ */
+const SIGNAL_COMPONENTS: Record<RegimeSignal['name'], readonly string[]> = {
+  liquidationSurge: ['liquidationSurge'],
+  oiFalling: ['oiFlush'],
+  priceMoving: ['priceStress'],
+  depthThinning: ['bookThinning'],
+  oiRising: ['leverageBuildUp'],
+  fundingStretched: ['fundingCrowding'],
+  nearDenseLevels: ['liquidationLevels'],
+};
+
+/**
+ * A market's reasons for an alert, each said once. The regime travels as a word (`reading.regime`); of its
+ * signals, the ones a scoring component already measures are told by that component, the others by their own
+ * text. What backs the regime comes first, then the other components by points.
+ */
+export function alertReasons(assessment: Pick<MarketAssessment, 'reasons' | 'regime'>): string[] {
+  const scored = assessment.reasons.filter((r) => r.points > 0).sort((a, b) => b.points - a.points);
+  const regime = assessment.regime.regime;
+  const backing = assessment.regime.signals.filter((s) => s.met === true && REGIME_OF_SIGNAL[s.name] === regime);
+  const backingComponents = new Set(backing.flatMap((s) => SIGNAL_COMPONENTS[s.name]));
+  const told = (component: string): boolean => scored.some((r) => r.component === component);
+  const reasons = [
+    ...scored.filter((r) => backingComponents.has(r.component)).map((r) => r.text),
+    ...backing.filter((s) => !SIGNAL_COMPONENTS[s.name].some(told)).map((s) => s.text),
+    ...scored.filter((r) => !backingComponents.has(r.component)).map((r) => r.text),
+  ];
+  // A signal's text can also sit inside a component's longer line; say it once.
+  const unique = reasons.filter(
+    (text, i) =>
+      reasons.indexOf(text) === i &&
+      !reasons.some((other, j) => j !== i && other.length > text.length && other.includes(text)),
+  );
+  return unique.slice(0, REASONS_PER_ALERT);
 }
 
 export function toReadings(
@@ -89,13 +147,7 @@ export function toReadings(
     previousLevel: previous.get(m.market) ?? 'calm',
     regime: m.regime.regime,
     score: m.score,
-    reasons: [
-      m.regime.reason,
-      ...[...m.reasons]
-        .sort((a, b) => b.points - a.points)
-        .filter((r) => r.points > 0)
-        .map((r) => r.text),
-    ].slice(0, REASONS_PER_ALERT),
+    reasons: alertReasons(m),
     cascade: cascadeLine(cycle, m, params),
   }));
   const wide = cycle.marketWide;
@@ -108,7 +160,7 @@ export function toReadings(
     score: wide.score,
     reasons: [wide.reason],
     cascade: drop
-      ? `a 10% drop would force about ${usd(drop.liquidatedUsd)} of liquidations across watched markets (estimate)`
+      ? `a 10% drop would force about ${usd(drop.liquidatedUsd)} of liquidations across watched markets ${CASCADE_ESTIMATE_NOTE}`
       : null,
   });
   return readings;
@@ -197,9 +249,7 @@ export function consoleAlertSink(post: (reply: Reply) => void): AlertSink {
     deliver(alerts, now) {
       for (const alert of alerts) {
         post(alert.reply);
-        for (const { market, level } of alert.markets) {
-          last.set(market, { destination: destinationOf(subscription), market, level, at: now });
-        }
+        for (const record of lastAlertsAfter(alert, now)) last.set(record.market, record);
       }
     },
   };

@@ -1,11 +1,42 @@
 import { describe, expect, it } from 'vitest';
-import { decideAlerts, destinationOf, lastAlertsAfter } from '../../src/alerts/rules.js';
+import { coinKey, decideAlerts, destinationOf, lastAlertsAfter } from '../../src/alerts/rules.js';
+import { MARKET_WIDE, type Alert, type LastAlert, type MarketReading } from '../../src/alerts/types.js';
 import { renderDiscordEmbed } from '../../src/chat/discord-embed.js';
 import { renderTelegramHtml } from '../../src/chat/telegram-html.js';
+import { renderText } from '../../src/chat/text.js';
+import type { Subscription } from '../../src/domain/ports.js';
 import { reading, subscription } from '../chat/helpers.js';
 
 const NOW = 1_764_115_200_000;
-const HOUR = 3_600_000;
+const MINUTE = 60_000;
+const HOUR = 60 * MINUTE;
+
+const BTC = {
+  binance: 'binanceusdm:BTC/USDT:USDT',
+  bybit: 'bybit:BTC/USDT:USDT',
+  okx: 'okx:BTC/USDT:USDT',
+  hyperliquid: 'hyperliquid:BTC/USDC:USDC',
+} as const;
+
+/** The cycles of a run, each decided with the last alerts the previous ones left, as the outbox keeps them. */
+function run(subscriptions: readonly Subscription[]) {
+  const last = new Map<string, LastAlert>();
+  return (readings: readonly MarketReading[], now: number, options?: { digestThreshold: number }): Alert[] => {
+    const alerts = decideAlerts({ readings, subscriptions, lastAlerts: [...last.values()], now, options });
+    for (const record of alerts.flatMap((a) => lastAlertsAfter(a, now)))
+      last.set(`${record.destination}|${record.market}`, record);
+    return alerts;
+  };
+}
+
+/** BTC on every venue: `levels` gives each venue's level now and the one before. */
+function btc(levels: Partial<Record<keyof typeof BTC, [now: MarketReading['level'], before: MarketReading['level']]>>) {
+  const scores = { calm: 10, elevated: 40, warning: 65, critical: 85 };
+  return (Object.keys(BTC) as (keyof typeof BTC)[]).map((venue, i) => {
+    const [level, previousLevel] = levels[venue] ?? ['calm', 'calm'];
+    return reading({ market: BTC[venue], level, previousLevel, score: scores[level] - i });
+  });
+}
 
 describe('the alert rules', () => {
   it('fire when a market level rises, for subscriptions whose minimum level it reaches', () => {
@@ -38,7 +69,7 @@ describe('the alert rules', () => {
   it('hold back a repeat of the same level within the cooldown, and let it out after', () => {
     const s = subscription();
     const last = [
-      { destination: destinationOf(s), market: reading().market, level: 'warning' as const, at: NOW - HOUR / 2 },
+      { destination: destinationOf(s), market: coinKey('BTC'), level: 'warning' as const, at: NOW - HOUR / 2 },
     ];
     expect(decideAlerts({ readings: [reading()], subscriptions: [s], lastAlerts: last, now: NOW })).toEqual([]);
     const later = decideAlerts({ readings: [reading()], subscriptions: [s], lastAlerts: last, now: NOW + HOUR });
@@ -48,7 +79,7 @@ describe('the alert rules', () => {
   it('always send an escalation, even within the cooldown', () => {
     const s = subscription();
     const last = [
-      { destination: destinationOf(s), market: reading().market, level: 'warning' as const, at: NOW - 60_000 },
+      { destination: destinationOf(s), market: coinKey('BTC'), level: 'warning' as const, at: NOW - MINUTE },
     ];
     const [alert] = decideAlerts({
       readings: [reading({ level: 'critical', previousLevel: 'warning' })],
@@ -59,66 +90,193 @@ describe('the alert rules', () => {
     expect(alert?.kind).toBe('escalation');
   });
 
-  it('send all clear to those alerted critical when the market falls back to calm or elevated', () => {
-    const alerted = subscription();
-    const notAlerted = subscription();
-    const last = [
-      { destination: destinationOf(alerted), market: reading().market, level: 'critical' as const, at: NOW - HOUR },
-    ];
-    const [alert] = decideAlerts({
-      readings: [reading({ level: 'elevated', previousLevel: 'critical' })],
-      subscriptions: [alerted, notAlerted],
-      lastAlerts: last,
-      now: NOW,
-    });
-    expect(alert?.kind).toBe('allClear');
-    expect(alert?.destinations).toEqual([alerted]);
+  it('count a cooldown stored per market, from before alerts were grouped by coin, for its coin', () => {
+    const s = subscription();
+    const last = [{ destination: destinationOf(s), market: BTC.binance, level: 'warning' as const, at: NOW - MINUTE }];
+    const readings = btc({ bybit: ['warning', 'elevated'] });
+    expect(decideAlerts({ readings, subscriptions: [s], lastAlerts: last, now: NOW })).toEqual([]);
   });
 
-  it('send one market-wide digest instead of many alerts when many markets turn at once', () => {
-    const s = subscription({ minLevel: 'elevated' });
-    const markets = ['BTC', 'ETH', 'SOL', 'XRP', 'DOGE', 'ADA'].map((b) =>
-      reading({ market: `bybit:${b}/USDT:USDT`, level: b === 'SOL' ? 'critical' : 'warning' }),
+  it('give one alert when three venues of BTC rise to warning in one pass', () => {
+    const s = subscription();
+    const alerts = run([s])(
+      btc({ binance: ['warning', 'elevated'], bybit: ['warning', 'elevated'], okx: ['warning', 'calm'] }),
+      NOW,
     );
-    const alerts = decideAlerts({
-      readings: markets,
+    expect(alerts).toHaveLength(1);
+    const [alert] = alerts;
+    expect(alert).toMatchObject({ kind: 'rise', level: 'warning', market: BTC.binance, destinations: [s] });
+    expect(alert?.id).toBe(`rise:coin:BTC:warning:${NOW}`);
+    expect(alert?.markets.map((m) => m.market)).toEqual([BTC.binance, BTC.bybit, BTC.okx]);
+    expect(alert?.reply.title).toBe('BTC: warning (rising)');
+    expect(alert?.reply.body.split('\n')[0]).toBe('BTC: WARNING on Binance (score 65, loaded), Bybit (64), OKX (63)');
+    expect(lastAlertsAfter(alert!, NOW)).toEqual([
+      { destination: destinationOf(s), market: 'coin:BTC', level: 'warning', at: NOW },
+    ]);
+  });
+
+  it('send nothing when a fourth venue of the coin reaches warning ten minutes later', () => {
+    const cycle = run([subscription()]);
+    cycle(btc({ binance: ['warning', 'elevated'], bybit: ['warning', 'elevated'], okx: ['warning', 'calm'] }), NOW);
+    const later = btc({
+      binance: ['warning', 'warning'],
+      bybit: ['warning', 'warning'],
+      okx: ['warning', 'warning'],
+      hyperliquid: ['warning', 'elevated'],
+    });
+    expect(cycle(later, NOW + 10 * MINUTE)).toEqual([]);
+  });
+
+  it('send one escalation when a venue of the coin reaches critical, naming the others with their scores', () => {
+    const cycle = run([subscription()]);
+    cycle(btc({ binance: ['warning', 'elevated'], bybit: ['warning', 'elevated'], okx: ['warning', 'calm'] }), NOW);
+    const alerts = cycle(
+      btc({
+        binance: ['warning', 'warning'],
+        bybit: ['warning', 'warning'],
+        okx: ['warning', 'warning'],
+        hyperliquid: ['critical', 'warning'],
+      }),
+      NOW + 20 * MINUTE,
+    );
+    expect(alerts).toHaveLength(1);
+    expect(alerts[0]).toMatchObject({ kind: 'escalation', level: 'critical', market: BTC.hyperliquid });
+    expect(alerts[0]?.reply.body.split('\n')[0]).toBe(
+      'BTC: CRITICAL on Hyperliquid (score 82, loaded); WARNING on Binance (65), Bybit (64), OKX (63)',
+    );
+    expect(alerts[0]?.reply.body).toContain('Why (Hyperliquid):');
+    // Critical again on another venue within the cooldown is no news.
+    const again = btc({
+      binance: ['critical', 'warning'],
+      bybit: ['warning', 'warning'],
+      okx: ['warning', 'warning'],
+      hyperliquid: ['critical', 'critical'],
+    });
+    expect(cycle(again, NOW + 30 * MINUTE)).toEqual([]);
+  });
+
+  it('send one all clear for the coin once all its markets are calm or elevated', () => {
+    const alerted = subscription();
+    const notAlerted = subscription({ minLevel: 'critical', markets: ['ETH'] });
+    const cycle = run([alerted, notAlerted]);
+    cycle(btc({ binance: ['critical', 'warning'], bybit: ['warning', 'elevated'] }), NOW);
+    // One market still at warning: not clear yet.
+    expect(cycle(btc({ binance: ['elevated', 'critical'], bybit: ['warning', 'warning'] }), NOW + MINUTE)).toEqual([]);
+    const alerts = cycle(btc({ binance: ['elevated', 'elevated'], bybit: ['elevated', 'warning'] }), NOW + 2 * MINUTE);
+    expect(alerts).toHaveLength(1);
+    expect(alerts[0]).toMatchObject({ kind: 'allClear', level: 'elevated', destinations: [alerted] });
+    expect(alerts[0]?.reply.title).toBe('BTC: all clear');
+    expect(alerts[0]?.reply.body).toBe(
+      'BTC fell back from CRITICAL: ELEVATED on Binance (score 40, loaded), Bybit (39); CALM on OKX (8), Hyperliquid (7).',
+    );
+    // Said once.
+    expect(cycle(btc({}), NOW + 3 * MINUTE)).toEqual([]);
+  });
+
+  it('let a destination subscribed to one market key hear only that market', () => {
+    const keyOnly = subscription({ markets: [BTC.bybit] });
+    const byBase = subscription({ markets: ['BTC'] });
+    const cycle = run([keyOnly, byBase]);
+    const alerts = cycle(btc({ binance: ['warning', 'elevated'], bybit: ['warning', 'elevated'] }), NOW);
+    const forKey = alerts.filter((a) => a.destinations.includes(keyOnly));
+    const forBase = alerts.filter((a) => a.destinations.includes(byBase));
+    expect(forKey.map((a) => a.markets)).toEqual([[{ market: BTC.bybit, level: 'warning' }]]);
+    expect(forKey[0]?.reply.body.split('\n')[0]).toBe('BTC: WARNING on Bybit (score 64, loaded)');
+    expect(forBase.map((a) => a.markets.map((m) => m.market))).toEqual([[BTC.binance, BTC.bybit]]);
+    // A rise on a market it does not follow says nothing to it, and the coin cooldown holds for the other.
+    const later = cycle(
+      btc({ binance: ['warning', 'warning'], bybit: ['warning', 'warning'], okx: ['critical', 'warning'] }),
+      NOW + 10 * MINUTE,
+    );
+    expect(later.flatMap((a) => a.destinations)).toEqual([byBase]);
+  });
+
+  it('count coins, not markets, for the digest, listing each coin by its levels on each venue', () => {
+    const s = subscription({ minLevel: 'elevated' });
+    const coins = ['SOL', 'ETH', 'XRP', 'DOGE', 'ADA'];
+    const readings = coins.flatMap((coin, i) =>
+      ['binanceusdm', 'bybit'].map((venue, j) =>
+        reading({
+          market: `${venue}:${coin}/USDT:USDT`,
+          level: coin === 'SOL' && venue === 'bybit' ? 'critical' : 'warning',
+          score: 80 - i * 2 - j,
+        }),
+      ),
+    );
+    // Ten markets of four coins: no digest.
+    const fewer = decideAlerts({
+      readings: readings.filter((r) => !r.market.includes('ADA')),
       subscriptions: [s],
       lastAlerts: [],
       now: NOW,
       options: { digestThreshold: 5 },
     });
-    expect(alerts).toHaveLength(1);
-    expect(alerts[0]?.kind).toBe('digest');
-    expect(alerts[0]?.level).toBe('critical');
-    expect(alerts[0]?.reply.body.split('\n')[2]).toMatch(/^• SOL\/USDT:USDT on bybit: CRITICAL/);
-    const records = lastAlertsAfter(alerts[0]!, NOW);
-    expect(records).toHaveLength(6);
-    expect(records.find((r) => r.market === 'bybit:SOL/USDT:USDT')?.level).toBe('critical');
+    expect(fewer.map((a) => a.kind)).toEqual(['rise', 'rise', 'rise', 'rise']);
+    const alerts = decideAlerts({
+      readings: [...readings, reading({ market: MARKET_WIDE, level: 'warning', score: 61 })],
+      subscriptions: [s],
+      lastAlerts: [],
+      now: NOW,
+      options: { digestThreshold: 5 },
+    });
+    expect(alerts.map((a) => a.kind)).toEqual(['digest', 'rise']);
+    const [digest, wide] = alerts;
+    expect(digest).toMatchObject({ level: 'critical', market: MARKET_WIDE });
+    expect(digest?.id).toBe(`digest:SOL,ETH,XRP,DOGE,ADA:${NOW}`);
+    expect(digest?.reply.title).toBe('Market-wide: 5 coins rising');
+    const lines = digest?.reply.body.split('\n') ?? [];
+    expect(lines[0]).toBe('5 coins turned up at once.');
+    expect(lines[2]).toBe('• SOL: CRITICAL on Bybit (score 79, loaded); WARNING on Binance (80)');
+    expect(lines[3]).toBe('• ETH: WARNING on Binance (score 78, loaded), Bybit (77)');
+    expect(lines).toContain('Why (SOL on Bybit):');
+    expect(lastAlertsAfter(digest!, NOW).map((r) => `${r.market} ${r.level}`)).toEqual([
+      'coin:SOL critical',
+      'coin:ETH warning',
+      'coin:XRP warning',
+      'coin:DOGE warning',
+      'coin:ADA warning',
+    ]);
+    // The whole market's reading stays its own alert.
+    expect(wide).toMatchObject({ market: MARKET_WIDE, coins: [{ coin: MARKET_WIDE, level: 'warning' }] });
+    expect(wide?.reply.body.split('\n')[0]).toBe('The whole market: WARNING (score 61, loaded)');
   });
 
   it('select destinations by market, regime and pause', () => {
-    const btc = subscription({ markets: ['BTC'] });
+    const btcOnly = subscription({ markets: ['BTC'] });
     const eth = subscription({ markets: ['ETH'] });
     const unwindingOnly = subscription({ regimes: ['unwinding'] });
     const paused = subscription({ paused: true });
     const [alert] = decideAlerts({
       readings: [reading()],
-      subscriptions: [btc, eth, unwindingOnly, paused],
+      subscriptions: [btcOnly, eth, unwindingOnly, paused],
       lastAlerts: [],
       now: NOW,
     });
-    expect(alert?.destinations).toEqual([btc]);
+    expect(alert?.destinations).toEqual([btcOnly]);
   });
 
   it('say first one line a trader can act on, then reasons, cascade and glossary pointers', () => {
     const [alert] = decideAlerts({ readings: [reading()], subscriptions: [subscription()], lastAlerts: [], now: NOW });
     const lines = alert?.reply.body.split('\n') ?? [];
-    expect(lines[0]).toBe('BTC/USDT:USDT on binanceusdm: WARNING (was elevated), regime loaded, score 72');
+    expect(lines[0]).toBe('BTC: WARNING on Binance (score 72, loaded)');
     expect(lines).toContain('• Funding is at the 99th percentile.');
     expect(lines.at(-1)).toBe('Cascade estimate: a 3% drop would liquidate about $420M of longs');
     expect(alert?.reply.links.map((l) => l.command)).toContain('term open-interest');
     expect(renderTelegramHtml(alert!.reply)[0]).toContain('/term open-interest');
     expect(renderDiscordEmbed(alert!.reply).description).toContain('`/term open-interest`');
+  });
+
+  it('say no reason twice in a rendered alert, even when a market lists one twice', () => {
+    const reasons = ['liquidations $40M in 5 min, 9× the usual (80% longs)', 'price -4% in 5 min'];
+    const readings = btc({ binance: ['critical', 'warning'], bybit: ['warning', 'elevated'] }).map((r) => ({
+      ...r,
+      regime: 'unwinding' as const,
+      reasons: [...reasons, reasons[1] as string],
+    }));
+    const [alert] = decideAlerts({ readings, subscriptions: [subscription()], lastAlerts: [], now: NOW });
+    const text = renderText(alert!.reply);
+    for (const reason of reasons) expect(text.split(reason)).toHaveLength(2);
+    expect(text.split('Cascade estimate')).toHaveLength(2);
   });
 
   it('give the same alert the same id when the cycle is decided twice', () => {

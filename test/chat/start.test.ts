@@ -71,7 +71,7 @@ describe('the chat runtime started from the configuration', () => {
     expect(enqueueAlerts(chat.outbox, alerts, { now, maxDelayMs: 60_000 })).toEqual({ discord: 1, telegram: 1 });
     await telegram.waitFor(() => telegram.messagesTo(321).length === 1);
     await discord.waitFor(() => discord.channelMessages.length === 1);
-    expect(telegram.messagesTo(321)[0]?.text).toContain('BTC/USDT:USDT on binanceusdm: CRITICAL');
+    expect(telegram.messagesTo(321)[0]?.text).toContain('BTC: CRITICAL on Binance');
     await discord.waitFor(() => chat.outbox.counts().sent === 2);
   });
 });

@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { decideAlerts } from '../../src/alerts/rules.js';
 import { enqueueAlerts } from '../../src/chat/fanout.js';
@@ -96,10 +99,73 @@ describe('alerts through the outbox across cycles', () => {
     expect(enqueueAlerts(outbox, first, { now: 1_000_000, maxDelayMs: 60_000 })).toEqual({ discord: 0, telegram: 1 });
     expect(enqueueAlerts(outbox, first, { now: 1_000_000, maxDelayMs: 60_000 })).toEqual({ discord: 0, telegram: 0 });
     expect(outbox.lastAlerts()).toEqual([
-      { destination: 'telegram:-100', market: 'binanceusdm:BTC/USDT:USDT', level: 'warning', at: 1_000_000 },
+      { destination: 'telegram:-100', market: 'coin:BTC', level: 'warning', at: 1_000_000 },
     ]);
     // The same level ten minutes later is held back; critical goes out.
     expect(cycle(1_600_000, 'warning')).toEqual([]);
     expect(cycle(1_600_000, 'critical')[0]?.kind).toBe('escalation');
+  });
+
+  it('keep the coin cooldown across a restart: the last alerts round-trip through SQLite', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'spiralwatch-outbox-'));
+    const file = join(dir, 'bot.db');
+    const venues = ['binanceusdm', 'bybit', 'okx', 'hyperliquid'];
+    const btc = (levels: readonly ('calm' | 'warning' | 'critical')[]) =>
+      venues.map((venue, i) =>
+        reading({
+          market: `${venue}:BTC/${venue === 'hyperliquid' ? 'USDC:USDC' : 'USDT:USDT'}`,
+          level: levels[i] ?? 'calm',
+          // After a restart the loop has no previous levels: every raised market reads as rising.
+          previousLevel: 'calm',
+          score: 70 - i,
+        }),
+      );
+    /** One process: opens the database, decides one cycle with what the outbox remembers, enqueues, closes. */
+    const processCycle = (now: number, levels: readonly ('calm' | 'warning' | 'critical')[]) => {
+      const db = chatDatabase(file);
+      try {
+        const subscriptions = new SqliteSubscriptionStore(db);
+        const outbox = new SqliteOutbox(db);
+        if (subscriptions.active().length === 0)
+          subscriptions.upsert({
+            chat,
+            markets: null,
+            minLevel: 'warning',
+            regimes: null,
+            createdBy: null,
+            createdAt: 0,
+          });
+        const alerts = decideAlerts({
+          readings: btc(levels),
+          subscriptions: subscriptions.active(),
+          lastAlerts: outbox.lastAlerts(now - 24 * 3_600_000),
+          now,
+        });
+        enqueueAlerts(outbox, alerts, { now, maxDelayMs: 60_000 });
+        return alerts;
+      } finally {
+        db.close();
+      }
+    };
+    try {
+      const t0 = 1_764_115_200_000;
+      expect(processCycle(t0, ['warning', 'warning', 'warning']).map((a) => a.id)).toEqual([
+        `rise:coin:BTC:warning:${t0}`,
+      ]);
+      // Restarted ten minutes later with a fourth venue at warning too: the coin was alerted, nothing new.
+      expect(processCycle(t0 + 600_000, ['warning', 'warning', 'warning', 'warning'])).toEqual([]);
+      // Critical on one venue is an escalation, and after it the coin's record says critical.
+      const escalation = processCycle(t0 + 900_000, ['warning', 'warning', 'warning', 'critical']);
+      expect(escalation.map((a) => a.kind)).toEqual(['escalation']);
+      const db = chatDatabase(file);
+      expect(new SqliteOutbox(db).lastAlerts()).toEqual([
+        { destination: 'telegram:-100', market: 'coin:BTC', level: 'critical', at: t0 + 900_000 },
+      ]);
+      db.close();
+      // All calm after another restart: one all clear.
+      expect(processCycle(t0 + 1_800_000, []).map((a) => a.kind)).toEqual(['allClear']);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

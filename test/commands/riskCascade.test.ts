@@ -24,7 +24,7 @@ describe('risk', () => {
     const answer = await run('risk', []);
     expect(answer.title).toMatch(/^Market-wide spiral risk: \d+\/100 \((calm|elevated|warning|critical)\)$/);
     expect(answer.body).toMatch(
-      /A 10% drop would force about \$[\d.]+[kMB]? of liquidations across 2 watched markets \(an estimate\)\./,
+      /A 10% drop would force about \$[\d.]+[kMB]? of liquidations across 2 watched markets \(estimate, calibrated on 2025-10-10 and 2021-05-19\)\./,
     );
     expect(answer.fields[0]?.value.split('\n')[0]).toMatch(/^BTC\/USDT:USDT on binanceusdm: \d+ /);
   });

@@ -2,6 +2,9 @@
 // into a real SQLite store on a stepped clock, and the risk loop scores every market after each poll, as the bot does.
 // The replay itself lives in src/replay (one implementation for tests, `replay`, `backtest` and the demo).
 import { describe, expect, it } from 'vitest';
+import { coinOf } from '../../src/alerts/rules.js';
+import { DEFAULT_ALERT_RULES } from '../../src/alerts/types.js';
+import { renderText } from '../../src/chat/text.js';
 import { largestLiquidationMinutes, LEVEL_RANK as RANK, replayScenario } from '../../src/replay/replay.js';
 import { loadScenarioFile } from '../market/helpers.js';
 
@@ -24,9 +27,13 @@ async function replay(name: string, untilSec: number) {
   return { model: result.model, passes: result.passes, alerts: result.alerts };
 }
 
+/** The crash's first half hour, replayed once for the tests that read it. */
+let crash: ReturnType<typeof replay> | undefined;
+const crashReplay = () => (crash ??= replay('crash', 1800));
+
 describe('scenario replays through the risk loop', () => {
   it('raises a market of the crash to warning before its largest liquidation minute', async () => {
-    const { model, passes, alerts } = await replay('crash', 1800);
+    const { model, passes, alerts } = await crashReplay();
     // Each market's largest scripted liquidation minute, in seconds from the scenario's start.
     const largest = largestLiquidationMinutes(model, WATCHED);
     const warnedEarly = [...largest].filter(([market, { minuteSec }]) => {
@@ -34,9 +41,35 @@ describe('scenario replays through the risk loop', () => {
       return first !== undefined && first.offsetSec < minuteSec;
     });
     expect(warnedEarly.map(([market]) => market)).not.toEqual([]);
-    // The alert that says so reaches the subscribed chat.
-    const [market] = warnedEarly[0] ?? [''];
-    expect(alerts.some((a) => a.markets.some((m) => m.market === market && RANK[m.level] >= RANK.warning))).toBe(true);
+    // An alert that says so reaches the subscribed chat by then: its coin's, which may have named another venue first.
+    const [market, { minuteSec }] = warnedEarly[0] ?? ['', { minuteSec: 0 }];
+    const coin = coinOf(market);
+    const told = alerts.find((a) => a.markets.some((m) => coinOf(m.market) === coin && RANK[m.level] >= RANK.warning));
+    expect(told?.offsetSec ?? Infinity).toBeLessThan(minuteSec);
+  }, 240_000);
+
+  it('alerts each coin once per level within the cooldown, and says no phrase twice in an alert', async () => {
+    const { alerts } = await crashReplay();
+    expect(alerts).not.toEqual([]);
+    const told = new Map<string, number>();
+    for (const alert of alerts) {
+      if (alert.kind === 'allClear') continue;
+      // Each coin at the highest level the alert names for it.
+      const coins = new Map<string, number>();
+      for (const { market, level } of alert.markets)
+        coins.set(coinOf(market), Math.max(coins.get(coinOf(market)) ?? 0, RANK[level]));
+      for (const [coin, level] of coins) {
+        const key = `${coin} ${level}`;
+        const before = told.get(key);
+        expect(before === undefined || alert.at - before >= DEFAULT_ALERT_RULES.cooldownMs, key).toBe(true);
+        told.set(key, alert.at);
+      }
+      const phrases = renderText(alert.reply)
+        .split(/\n|; |, /)
+        .map((p) => p.replace(/^[•\s]+/, '').trim())
+        .filter((p) => p.length >= 8);
+      expect(phrases.filter((p, i) => phrases.indexOf(p) !== i)).toEqual([]);
+    }
   }, 240_000);
 
   it('keeps every market of the calm scenario calm', async () => {
