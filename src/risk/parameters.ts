@@ -370,13 +370,14 @@ const DEFAULTS: RiskParameters = {
     },
     // A perpetual far from its index is demand paying up for leverage; 0.1% is ordinary noise, 0.4% is rare.
     basisStretch: { weight: 0.3, basis: { start: 0.001, half: 0.004 } },
-    // Levels within 2% on one side: 2% of open interest is what an ordinary leverage mix puts there (its 50x and
-    // 100x buckets); 8% is a crowd at the price. Against the book: a quarter of the depth of the band starts it,
-    // as much as the depth (the book cannot absorb them) gives half.
+    // Levels within 2% on one side: about 1% of open interest is what an ordinary leverage mix puts there (its 50x
+    // and 100x buckets, calm replays measure 0.9-1.4%); from 2%, half at 6%, a crowd sits at the price. Against the
+    // book: an ordinary market's near levels are already 1-2x the book of the band (calm replays), so a multiple
+    // counts from 2x, half at 6x.
     liquidationLevels: {
       weight: 0.4,
-      shareOfOi: { start: 0.02, half: 0.08 },
-      toDepth: { start: 0.25, half: 1 },
+      shareOfOi: { start: 0.02, half: 0.06 },
+      toDepth: { start: 2, half: 6 },
     },
     // A structurally thin market: OI/depth within 2% from 100x (half 300x); OI/24 h volume from 0.5 (half 1.5).
     liquidityThinness: {
