@@ -62,7 +62,7 @@ export const FEATURE_NAMES = [
   /** Rate in the window over the baseline rate (1 = usual). */
   'liqSurge5m',
   'liqSurge15m',
-  /** The same without the window's largest minute: one huge print is not a cascade, a sustained flow is. */
+  /** The same with the window's largest minute cut to its second largest: one print is not a cascade, a flow is. */
   'liqSustainedSurge5m',
   'liqSustainedSurge15m',
   /** Realized volatility over the window (square root of summed squared log returns), a fraction. */
@@ -525,11 +525,19 @@ function liquidationFeatures(
   v.liqBaselineUsdPerMinute = baseline;
   v.liqSurge5m = v.liqUsd5m / (lp.shortWindowMs / MINUTE_MS) / baseline;
   v.liqSurge15m = v.liqUsd15m / (lp.longWindowMs / MINUTE_MS) / baseline;
+  // No minute counts for more than the next largest one: a lone print is cut to the trickle around it, while the
+  // first minutes of a cascade (each larger than the one before) lose little.
   const sustained = (windowMs: number, total: number): number => {
     let largest = 0;
-    for (const [minuteAt, usd] of perMinute) if (minuteAt > now - windowMs && usd > largest) largest = usd;
-    const minutes = windowMs / MINUTE_MS;
-    return minutes > 1 ? (total - largest) / (minutes - 1) / baseline : total / baseline;
+    let second = 0;
+    for (const [minuteAt, usd] of perMinute) {
+      if (minuteAt <= now - windowMs) continue;
+      if (usd > largest) {
+        second = largest;
+        largest = usd;
+      } else if (usd > second) second = usd;
+    }
+    return (total - largest + second) / (windowMs / MINUTE_MS) / baseline;
   };
   v.liqSustainedSurge5m = sustained(lp.shortWindowMs, v.liqUsd5m);
   v.liqSustainedSurge15m = sustained(lp.longWindowMs, v.liqUsd15m);

@@ -386,7 +386,7 @@ const DEFAULTS: RiskParameters = {
       oiToVolume: { start: 0.5, half: 1.5 },
     },
     // Forced closing under way is the spiral itself: alone it can carry a market to critical. The surge is the
-    // window's rate without its largest minute (one print is not a cascade): 3x the usual in 5 min starts it, 10x
+    // window's rate with its largest minute cut to the second largest (one print is not a cascade): 3x the usual in 5 min starts it, 10x
     // gives half; 15 min, steadier, 2.5x → 8x.
     liquidationSurge: { weight: 0.8, surgeShort: { start: 3, half: 10 }, surgeLong: { start: 2.5, half: 8 } },
     // Open interest falling fast means positions closed, often by force (2021-05-19: BTC OI more than halved):

@@ -151,6 +151,33 @@ describe('liquidation features', () => {
     expect(f.liqSurge15m).toBeCloseTo((5 * 840_000 + 10 * 10_000) / 15 / 10_000, 6);
   });
 
+  it('cuts a lone print to the trickle around it, and keeps a cascade whose minutes grow', () => {
+    // $30M in one minute against $10k a minute around it.
+    const print = computeFeatures(
+      history(
+        day,
+        buckets((m) => (m === now - 2 * MINUTE ? 30_000_000 : 10_000)),
+      ),
+      now,
+    );
+    expect(print.liqSurge5m).toBeGreaterThan(500);
+    expect(print.liqSustainedSurge5m).toBeCloseTo(1, 6);
+    // A cascade's first minutes: 200k, 400k, 800k; the largest counts as the second largest.
+    const steps = new Map([
+      [now - 2 * MINUTE, 200_000],
+      [now - MINUTE, 400_000],
+      [now, 800_000],
+    ]);
+    const cascade = computeFeatures(
+      history(
+        day,
+        buckets((m) => steps.get(m) ?? 10_000),
+      ),
+      now,
+    );
+    expect(cascade.liqSustainedSurge5m).toBeCloseTo((2 * 10_000 + 200_000 + 400_000 + 400_000) / 5 / 10_000, 6);
+  });
+
   it('compares a sampled feed with itself: a feed showing a tenth of everything shows the same surge', () => {
     const full = computeFeatures(
       history(
