@@ -3,6 +3,7 @@
 // everything runs on 127.0.0.1 with a temporary store.
 import { renderText } from './chat/text.js';
 import { offsetText, clockTime, resolveScenario, simulatedMinutesPerSecond } from './replay/format.js';
+import { DEFAULT_STEP_SEC } from './replay/cadence.js';
 import { replayScenario } from './replay/replay.js';
 
 /** Simulated seconds per real second: the hour of the crash plays in about a minute. */
@@ -25,9 +26,13 @@ async function demo(): Promise<number> {
     status = '';
   };
   out(`Spiralwatch demo: replaying "${name}" on a local mock exchange at ${speed}x (Ctrl-C stops).`);
-  out('Real ccxt clients poll and stream the scenario; the risk loop scores every market each simulated minute.\n');
+  out(
+    `Real ccxt clients poll and stream the scenario; the risk loop scores every market every ${DEFAULT_STEP_SEC} ` +
+      'simulated seconds, as the bot does.\n',
+  );
   const result = await replayScenario({
     file,
+    stepSec: DEFAULT_STEP_SEC,
     speed,
     onAlert: (alert) => {
       clearStatus();

@@ -24,7 +24,6 @@ export interface MarketState {
 }
 
 type SeriesField = Exclude<keyof MarketState, 'markPrice' | 'indexPrice'>;
-type Points = readonly (readonly [number, number])[];
 
 /** One scripted liquidation, resolved: time, side of the liquidated position, fill price, USD size. */
 export interface LiquidationEvent {
@@ -64,6 +63,8 @@ export interface VenueMarket {
   stateAt(offsetSec: number): MarketState;
   /** Offsets (seconds) of the keyframes that set a price: the price is linear between them. */
   priceKnots: readonly number[];
+  /** Highest and lowest price at the knots strictly inside (fromSec, toSec); null when no knot is inside. */
+  knotPriceRange(fromSec: number, toSec: number): { high: number; low: number } | null;
   liquidations: LiquidationEvent[];
 }
 
@@ -122,26 +123,115 @@ function defaultQtyStep(price: number): number {
 // ---------------------------------------------------------------------------------------------------------------
 // Series
 
-function interpolate(points: Points, t: number): number {
-  const first = points[0];
-  if (first === undefined) return 0;
-  if (t <= first[0]) return first[1];
-  for (let i = 1; i < points.length; i++) {
-    const right = points[i];
-    const left = points[i - 1];
-    if (right === undefined || left === undefined) break;
-    if (t <= right[0]) {
-      const span = right[0] - left[0];
-      if (span <= 0) return right[1];
-      return left[1] + ((right[1] - left[1]) * (t - left[0])) / span;
-    }
-  }
-  const last = points[points.length - 1];
-  return last === undefined ? 0 : last[1];
+/** One field's keyframes: times (seconds, non-decreasing, duplicates allowed) and values. */
+interface Series {
+  times: Float64Array;
+  values: Float64Array;
 }
 
-function seriesOf(keyframes: readonly Keyframe[]): (offsetSec: number) => MarketState {
-  const fields: Record<SeriesField, [number, number][]> = {
+function seriesFrom(points: readonly (readonly [number, number])[]): Series {
+  return { times: Float64Array.from(points, (p) => p[0]), values: Float64Array.from(points, (p) => p[1]) };
+}
+
+/**
+ * Linear between knots, held before the first and after the last. At a repeated time the first of the repeats
+ * wins from the left and the last takes over right after it (a jump). A replay asks every field of every market on
+ * every request, so the knot is found by binary search: the answers are bit-identical to a scan from the start.
+ */
+function interpolate(series: Series, t: number): number {
+  const { times, values } = series;
+  const n = times.length;
+  if (n === 0) return 0;
+  if (t <= (times[0] as number)) return values[0] as number;
+  // The first knot after the first that is at or after t; n when none is (t after the last, or NaN).
+  let lo = 1;
+  let hi = n;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (t <= (times[mid] as number)) hi = mid;
+    else lo = mid + 1;
+  }
+  if (lo === n) return values[n - 1] as number;
+  const leftT = times[lo - 1] as number;
+  const leftV = values[lo - 1] as number;
+  const rightV = values[lo] as number;
+  const span = (times[lo] as number) - leftT;
+  if (span <= 0) return rightV;
+  return leftV + ((rightV - leftV) * (t - leftT)) / span;
+}
+
+/** The first index in [0, n) whose time is above `t` (n when none is). */
+function firstAbove(times: Float64Array, t: number): number {
+  let lo = 0;
+  let hi = times.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if ((times[mid] as number) > t) hi = mid;
+    else lo = mid + 1;
+  }
+  return lo;
+}
+
+/** The first index in [0, n) whose time is at or above `t` (n when none is). */
+function firstAtOrAbove(times: Float64Array, t: number): number {
+  let lo = 0;
+  let hi = times.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if ((times[mid] as number) >= t) hi = mid;
+    else lo = mid + 1;
+  }
+  return lo;
+}
+
+/**
+ * Range maximum and minimum over fixed values in O(1) per query after O(n log n) set-up (a sparse table: level k
+ * holds the extremes of every run of 2^k values), so a 24 h high/low costs the same on a day of per-minute knots as
+ * on three knots.
+ */
+class RangeExtremes {
+  private readonly highs: Float64Array[];
+  private readonly lows: Float64Array[];
+
+  constructor(values: Float64Array) {
+    this.highs = [values];
+    this.lows = [values];
+    for (let width = 1; width * 2 <= values.length; width *= 2) {
+      const prevHigh = this.highs[this.highs.length - 1] as Float64Array;
+      const prevLow = this.lows[this.lows.length - 1] as Float64Array;
+      const size = values.length - width * 2 + 1;
+      const high = new Float64Array(size);
+      const low = new Float64Array(size);
+      for (let i = 0; i < size; i++) {
+        high[i] = Math.max(prevHigh[i] as number, prevHigh[i + width] as number);
+        low[i] = Math.min(prevLow[i] as number, prevLow[i + width] as number);
+      }
+      this.highs.push(high);
+      this.lows.push(low);
+    }
+  }
+
+  /** Extremes of values[from..to], both inclusive, from <= to. */
+  query(from: number, to: number): { high: number; low: number } {
+    const level = 31 - Math.clz32(to - from + 1);
+    const high = this.highs[level] as Float64Array;
+    const low = this.lows[level] as Float64Array;
+    const right = to - (1 << level) + 1;
+    return {
+      high: Math.max(high[from] as number, high[right] as number),
+      low: Math.min(low[from] as number, low[right] as number),
+    };
+  }
+}
+
+interface MarketSeries {
+  stateAt(offsetSec: number): MarketState;
+  priceKnots: number[];
+  knotPriceRange(fromSec: number, toSec: number): { high: number; low: number } | null;
+}
+
+function seriesOf(keyframes: readonly Keyframe[]): MarketSeries {
+  const points: Record<SeriesField, [number, number][]> = {
     price: [],
     premium: [],
     fundingRate: [],
@@ -153,7 +243,7 @@ function seriesOf(keyframes: readonly Keyframe[]): (offsetSec: number) => Market
   };
   for (const k of keyframes) {
     const push = (field: SeriesField, value: number | undefined) => {
-      if (value !== undefined) fields[field].push([k.atSec, value]);
+      if (value !== undefined) points[field].push([k.atSec, value]);
     };
     push('price', k.price);
     push('premium', k.premium);
@@ -164,23 +254,45 @@ function seriesOf(keyframes: readonly Keyframe[]): (offsetSec: number) => Market
     push('askDepth1PctUsd', k.askDepth1PctUsd ?? k.depth1PctUsd);
     push('longShortRatio', k.longShortRatio);
   }
-  if (fields.premium.length === 0) fields.premium.push([0, 0]);
-  if (fields.longShortRatio.length === 0) fields.longShortRatio.push([0, 1]);
-  return (offsetSec) => {
-    const price = interpolate(fields.price, offsetSec);
-    const premium = interpolate(fields.premium, offsetSec);
-    return {
-      price,
-      markPrice: price,
-      indexPrice: price / (1 + premium),
-      premium,
-      fundingRate: interpolate(fields.fundingRate, offsetSec),
-      openInterestUsd: interpolate(fields.openInterestUsd, offsetSec),
-      volume24hUsd: interpolate(fields.volume24hUsd, offsetSec),
-      bidDepth1PctUsd: interpolate(fields.bidDepth1PctUsd, offsetSec),
-      askDepth1PctUsd: interpolate(fields.askDepth1PctUsd, offsetSec),
-      longShortRatio: interpolate(fields.longShortRatio, offsetSec),
-    };
+  if (points.premium.length === 0) points.premium.push([0, 0]);
+  if (points.longShortRatio.length === 0) points.longShortRatio.push([0, 1]);
+  const price = seriesFrom(points.price);
+  const premium = seriesFrom(points.premium);
+  const fundingRate = seriesFrom(points.fundingRate);
+  const openInterestUsd = seriesFrom(points.openInterestUsd);
+  const volume24hUsd = seriesFrom(points.volume24hUsd);
+  const bidDepth1PctUsd = seriesFrom(points.bidDepth1PctUsd);
+  const askDepth1PctUsd = seriesFrom(points.askDepth1PctUsd);
+  const longShortRatio = seriesFrom(points.longShortRatio);
+  // Built on the first 24 h ticker: most markets of a large generated venue are never asked for one.
+  let extremes: RangeExtremes | undefined;
+  return {
+    stateAt(offsetSec) {
+      const p = interpolate(price, offsetSec);
+      const pr = interpolate(premium, offsetSec);
+      return {
+        price: p,
+        markPrice: p,
+        indexPrice: p / (1 + pr),
+        premium: pr,
+        fundingRate: interpolate(fundingRate, offsetSec),
+        openInterestUsd: interpolate(openInterestUsd, offsetSec),
+        volume24hUsd: interpolate(volume24hUsd, offsetSec),
+        bidDepth1PctUsd: interpolate(bidDepth1PctUsd, offsetSec),
+        askDepth1PctUsd: interpolate(askDepth1PctUsd, offsetSec),
+        longShortRatio: interpolate(longShortRatio, offsetSec),
+      };
+    },
+    priceKnots: Array.from(price.times),
+    knotPriceRange(fromSec, toSec) {
+      const from = firstAbove(price.times, fromSec);
+      const to = firstAtOrAbove(price.times, toSec) - 1;
+      if (!(from <= to)) return null;
+      // The price the series gives at each knot's time, not the keyframe's own value: at a repeated time the two
+      // differ, and so may rounding at the end of a segment.
+      extremes ??= new RangeExtremes(price.times.map((knot) => interpolate(price, knot)));
+      return extremes.query(from, to);
+    },
   };
 }
 
@@ -236,8 +348,7 @@ function buildMarket(
     depthShape: spec.depthShape,
     index,
     listedAt: startMs - 400 * 86_400_000,
-    stateAt: seriesOf(spec.keyframes),
-    priceKnots: spec.keyframes.filter((k) => k.price !== undefined).map((k) => k.atSec),
+    ...seriesOf(spec.keyframes),
     liquidations: [],
   };
   market.liquidations = expandLiquidations(market, spec, startMs, scenarioSeed);
@@ -400,15 +511,10 @@ export function dayStats(
   const toSec = (atMs - startMs) / 1000;
   const open = market.stateAt(fromSec).price;
   const last = market.stateAt(toSec).price;
-  let high = Math.max(open, last);
-  let low = Math.min(open, last);
   // The price is linear between its keyframes, so the extremes are at the window's ends or at a keyframe inside.
-  for (const knot of market.priceKnots) {
-    if (knot <= fromSec || knot >= toSec) continue;
-    const price = market.stateAt(knot).price;
-    if (price > high) high = price;
-    if (price < low) low = price;
-  }
+  const inside = market.knotPriceRange(fromSec, toSec);
+  const high = inside === null ? Math.max(open, last) : Math.max(open, last, inside.high);
+  const low = inside === null ? Math.min(open, last) : Math.min(open, last, inside.low);
   return { open, high, low, last };
 }
 

@@ -26,9 +26,11 @@ import { hyperliquid } from '../mock-exchange/venues/hyperliquid.js';
 import { okx } from '../mock-exchange/venues/okx.js';
 import { createRiskLoop, consoleAlertSink, type AlertSink } from '../pipeline/riskLoop.js';
 import type { RiskLevel } from '../risk/levels.js';
+import type { RiskParameters } from '../risk/parameters.js';
 import { openStore } from '../store/index.js';
+import { DEFAULT_STEP_SEC } from './cadence.js';
 
-export const LEVEL_RANK: Record<RiskLevel, number> = { calm: 0, elevated: 1, warning: 2, critical: 3 };
+export { LEVEL_RANK, largestLiquidationMinute, largestLiquidationMinutes } from './expect.js';
 
 /** Default stream sampling per venue, as the mock pushes it (to know how many stream items a step brings). */
 const SAMPLING: Record<ExchangeId, LiquidationSampling | undefined> = {
@@ -90,12 +92,11 @@ export interface ReplayOptions {
   scenario?: ScenarioInput | Scenario;
   /** Pacing in simulated seconds per real second; unset: as fast as the pipeline goes. */
   speed?: number;
-  /** Seconds of scenario time per pass (default 60). */
+  /**
+   * Seconds of scenario time per pass, the same from the first pass to the last (default: the cadence of the
+   * default RISK_CRON, 30 s). Nothing about the scenario's outcome may choose it.
+   */
   stepSec?: number;
-  /** Coarser passes before `leadInSec` (calm lead-ins of long scenarios); default `stepSec`. */
-  leadInStepSec?: number;
-  /** Offset where the lead-in ends (default 0: no lead-in). */
-  leadInSec?: number;
   /** Last offset replayed (default the scenario's durationSec). */
   untilSec?: number;
   /** Venues replayed (default every venue of the scenario). */
@@ -109,6 +110,8 @@ export interface ReplayOptions {
   slowEverySec?: number;
   onAlert?: (alert: TimelineAlert) => void;
   onProgress?: (progress: ReplayProgress) => void;
+  /** The risk engine's parameters (default: the documented defaults), e.g. an override set under test. */
+  params?: RiskParameters;
   /** Directory of the store; a temporary one (removed afterwards) by default. */
   dataDir?: string;
   log?: Logger;
@@ -132,6 +135,7 @@ const SETTLE_LIMIT_MS = 2_000;
 const START_LIMIT_MS = 5_000;
 
 const wait = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 async function readScenario(options: ReplayOptions): Promise<Scenario> {
   if (options.scenario !== undefined) return parseScenario(options.scenario);
@@ -194,18 +198,17 @@ class ExpectedStream {
 /** Runs `scenario` through the pipeline and returns its alert timeline and every pass's levels. */
 export async function replayScenario(options: ReplayOptions): Promise<ReplayResult> {
   const loaded = await readScenario(options);
-  const scenario = options.faults === true ? loaded : parseScenario({ ...loaded, faults: [] }, loaded.name);
+  // Already validated, and no check of a scenario reads its faults: dropping them needs no second parse.
+  const scenario: Scenario = options.faults === true ? loaded : { ...loaded, faults: [] };
   const model = buildModel(scenario);
   const venues = (options.venues ?? scenarioVenues(scenario)).filter((v) => scenario.venues[v] !== undefined);
-  const stepSec = options.stepSec ?? 60;
-  const leadInStepSec = options.leadInStepSec ?? stepSec;
-  const leadInSec = options.leadInSec ?? 0;
+  const stepSec = options.stepSec ?? DEFAULT_STEP_SEC;
   const untilSec = options.untilSec ?? scenario.durationSec;
   const depthEverySec = options.depthEverySec ?? 300;
   const slowEverySec = options.slowEverySec ?? 900;
   const minLevel = options.minLevel ?? 'warning';
   const log = options.log ?? silentLogger;
-  if (!(stepSec > 0) || !(leadInStepSec > 0)) throw new RangeError('steps must be positive');
+  if (!(stepSec > 0)) throw new RangeError('the step must be positive');
 
   let wallMs = 0;
   const mock: MockExchange = await startMockExchange({ scenario, clock: () => wallMs });
@@ -239,6 +242,7 @@ export async function replayScenario(options: ReplayOptions): Promise<ReplayResu
     sinks: [sink],
     now,
     log,
+    ...(options.params !== undefined ? { params: options.params } : {}),
   });
   const expected = new ExpectedStream(model, scenario, venues);
   const passes: ReplayPass[] = [];
@@ -262,7 +266,9 @@ export async function replayScenario(options: ReplayOptions): Promise<ReplayResu
         unsettledSteps += 1;
         return;
       }
-      await wait(2);
+      // One turn of the event loop at a time: the sockets are on loopback in this process, so what was pushed
+      // arrives within a few turns, where a timer would idle a millisecond or two on every pass.
+      await nextTurn();
     }
   }
 
@@ -337,8 +343,7 @@ export async function replayScenario(options: ReplayOptions): Promise<ReplayResu
         alerts: alerts.length,
         wallMs: performance.now() - started,
       });
-      const next = offsetSec + (offsetSec < leadInSec ? leadInStepSec : stepSec);
-      offsetSec = offsetSec < leadInSec && next > leadInSec ? leadInSec : next;
+      offsetSec += stepSec;
       if (options.speed !== undefined && options.speed > 0) {
         const due = started + (Math.min(offsetSec, untilSec) / options.speed) * 1000;
         const ahead = due - performance.now();
@@ -363,42 +368,4 @@ export async function replayScenario(options: ReplayOptions): Promise<ReplayResu
     simulatedSec: untilSec,
     unsettledSteps,
   };
-}
-
-/** Each market's largest scripted liquidation minute (seconds from the start) and its USD, per venue. */
-export function largestLiquidationMinutes(
-  model: ScenarioModel,
-  venues: readonly ExchangeId[],
-): Map<string, { minuteSec: number; usd: number }> {
-  const largest = new Map<string, { minuteSec: number; usd: number }>();
-  for (const venue of venues) {
-    const perMinute = new Map<string, number>();
-    for (const event of model.venues.get(venue)?.liquidations ?? []) {
-      const minuteSec = Math.floor((event.at - model.startMs) / 60_000) * 60;
-      const key = `${venue}:${event.market.symbol}|${minuteSec}`;
-      perMinute.set(key, (perMinute.get(key) ?? 0) + event.sizeUsd);
-    }
-    for (const [key, usd] of perMinute) {
-      const [market = '', minute = ''] = key.split('|');
-      if ((largest.get(market)?.usd ?? 0) < usd) largest.set(market, { minuteSec: Number(minute), usd });
-    }
-  }
-  return largest;
-}
-
-/** The scenario's largest liquidation minute across all markets (summed over markets and venues). */
-export function largestLiquidationMinute(
-  model: ScenarioModel,
-  venues: readonly ExchangeId[],
-): { minuteSec: number; usd: number } | null {
-  const perMinute = new Map<number, number>();
-  for (const venue of venues) {
-    for (const event of model.venues.get(venue)?.liquidations ?? []) {
-      const minuteSec = Math.floor((event.at - model.startMs) / 60_000) * 60;
-      perMinute.set(minuteSec, (perMinute.get(minuteSec) ?? 0) + event.sizeUsd);
-    }
-  }
-  let best: { minuteSec: number; usd: number } | null = null;
-  for (const [minuteSec, usd] of perMinute) if (best === null || usd > best.usd) best = { minuteSec, usd };
-  return best;
 }

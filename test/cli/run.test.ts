@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { runCli } from '../../src/cli/run.js';
+import { DEFAULT_STEP_SEC } from '../../src/replay/cadence.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -32,7 +33,13 @@ describe('the command line', () => {
       .split('\n')
       .filter((line) => line.trim() !== '')
       .map((line) => JSON.parse(line) as { type: string });
-    expect(objects.at(-1)).toMatchObject({ type: 'summary', scenario: 'crash', passes: 61 });
+    // The hour of the crash at the bot's own cadence, a pass at the start and one at every step after it.
+    expect(objects.at(-1)).toMatchObject({
+      type: 'summary',
+      scenario: 'crash',
+      stepSec: DEFAULT_STEP_SEC,
+      passes: 3600 / DEFAULT_STEP_SEC + 1,
+    });
     expect(objects.slice(0, -1).every((o) => o.type === 'alert')).toBe(true);
   }, 60_000);
 

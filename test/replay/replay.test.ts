@@ -23,8 +23,9 @@ function goldenText(result: ReplayResult): string {
 
 describe('replay', () => {
   it('replays a small crash into the golden alert timeline, the same on a second run', async () => {
-    const first = await replayScenario({ file: FIXTURE });
-    const second = await replayScenario({ file: FIXTURE });
+    // Pinned to one-minute passes: the golden timeline was recorded at that step (the default follows RISK_CRON).
+    const first = await replayScenario({ file: FIXTURE, stepSec: 60 });
+    const second = await replayScenario({ file: FIXTURE, stepSec: 60 });
     expect(first.unsettledSteps).toBe(0);
     expect(first.passes).toHaveLength(26);
     expect(first.alerts.length).toBeGreaterThan(0);
@@ -36,11 +37,11 @@ describe('replay', () => {
 
   it('prints one JSON object per alert and then a summary with --json', async () => {
     const lines: string[] = [];
-    const code = await runReplayCommand([FIXTURE, '--json'], (text) => lines.push(text));
+    const code = await runReplayCommand([FIXTURE, '--json', '--step', '60'], (text) => lines.push(text));
     expect(code).toBe(0);
     const objects = lines.map((line) => JSON.parse(line) as Record<string, unknown>);
     const summary = objects.at(-1);
-    expect(summary).toMatchObject({ type: 'summary', scenario: 'small-crash', passes: 26 });
+    expect(summary).toMatchObject({ type: 'summary', scenario: 'small-crash', stepSec: 60, passes: 26 });
     const alerts = objects.slice(0, -1);
     expect(alerts.every((a) => a['type'] === 'alert')).toBe(true);
     expect(summary?.['alerts']).toBe(alerts.length);
