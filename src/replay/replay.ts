@@ -215,7 +215,8 @@ export async function replayScenario(options: ReplayOptions): Promise<ReplayResu
   const temporary = options.dataDir === undefined;
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'spiralwatch-replay-'));
   const now = () => mock.scenarioTime();
-  const store = openStore({ dataDir, retentionDays: 7, now, onRejected: () => undefined });
+  // A replay watches a few markets at a dense cadence: keeping built snapshots costs little memory there.
+  const store = openStore({ dataDir, retentionDays: 7, now, onRejected: () => undefined, cacheHistory: true });
   const config = loadConfig({
     EXCHANGE_ORIGIN_OVERRIDES: JSON.stringify(mock.overrides()),
     EXCHANGES: venues.join(','),

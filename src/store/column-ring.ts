@@ -13,6 +13,10 @@
 //   their expected size.
 // - Rows are appended at the tail and dropped at the head; inserting in the middle (out-of-order data) is
 //   supported but shifts the rows after it, which is fine for the rare late row.
+// - Each row can carry one cached object built from it (`cached`/`setCached`): the store keeps the frozen
+//   Snapshot materialised from the row there, so history() rebuilds only rows that changed. Every operation
+//   that changes a row's values (writeRow, push, insert, addTo) clears that row's object, rows shifted by an
+//   insert carry theirs along, and dropped rows release theirs.
 
 const MAX_COLUMNS = 31;
 const EMPTY = new Float64Array(0);
@@ -32,6 +36,8 @@ export class ColumnRing {
   /** Bit c is set when column c has storage; column 0 (the time) always has. */
   private allocated = 1;
   private data: Float64Array;
+  /** Cached object per physical row (same indexing as a column), or null before the first `setCached`. */
+  private objects: unknown[] | null = null;
 
   /**
    * @param columnCount columns per row, column 0 being the sort key (time)
@@ -77,8 +83,25 @@ export class ColumnRing {
     }
   }
 
+  /** The object cached for logical row `index` by `setCached`, or undefined (none, or the row changed since). */
+  cached(index: number): unknown {
+    return this.objects === null ? undefined : this.objects[this.physical(index)];
+  }
+
+  /** Caches `value` for logical row `index` until the row's values change or it is dropped. */
+  setCached(index: number, value: unknown): void {
+    if (this.objects === null) this.objects = new Array<unknown>(this.capacity).fill(undefined);
+    this.objects[this.physical(index)] = value;
+  }
+
+  /** Forgets every cached object. */
+  clearCached(): void {
+    this.objects = null;
+  }
+
   /** Overwrites logical row `index` with `row` (every column, NaN clears). */
   writeRow(index: number, row: ArrayLike<number>): void {
+    if (this.objects !== null) this.objects[this.physical(index)] = undefined;
     let needed = this.allocated;
     for (let column = 1; column < this.columnCount; column++) {
       if (!Number.isNaN(row[column] ?? Number.NaN)) needed |= 1 << column;
@@ -96,6 +119,7 @@ export class ColumnRing {
     if ((this.allocated & (1 << column)) === 0 || this.data === EMPTY) {
       this.allocateColumns(this.allocated | (1 << column));
     }
+    if (this.objects !== null) this.objects[this.physical(index)] = undefined;
     const at = this.slot(column) * this.capacity + this.physical(index);
     const current = this.data[at] ?? Number.NaN;
     this.data[at] = (Number.isNaN(current) ? 0 : current) + amount;
@@ -116,11 +140,13 @@ export class ColumnRing {
     }
     this.ensureRoom();
     const slots = popcount32(this.allocated);
+    const objects = this.objects;
     for (let i = this.count; i > index; i--) {
       const to = this.physical(i);
       const from = this.physical(i - 1);
       for (let s = 0; s < slots; s++)
         this.data[s * this.capacity + to] = this.data[s * this.capacity + from] ?? Number.NaN;
+      if (objects !== null) objects[to] = objects[from];
     }
     this.count++;
     this.writeRow(index, row);
@@ -130,6 +156,8 @@ export class ColumnRing {
   dropHead(n: number): void {
     const drop = Math.min(n, this.count);
     if (drop <= 0) return;
+    const objects = this.objects;
+    if (objects !== null) for (let i = 0; i < drop; i++) objects[this.physical(i)] = undefined;
     this.count -= drop;
     this.head = this.count === 0 ? 0 : (this.head + drop) % this.capacity;
   }
@@ -196,6 +224,12 @@ export class ColumnRing {
       const base = s * this.capacity;
       data.set(this.data.subarray(base + this.head, base + this.head + firstPart), s * capacity);
       data.set(this.data.subarray(base, base + this.count - firstPart), s * capacity + firstPart);
+    }
+    const objects = this.objects;
+    if (objects !== null) {
+      const moved = new Array<unknown>(capacity).fill(undefined);
+      for (let i = 0; i < this.count; i++) moved[i] = objects[this.physical(i)];
+      this.objects = moved;
     }
     this.data = data;
     this.capacity = capacity;

@@ -18,8 +18,6 @@ export const SNAPSHOT_SCALARS = [
   ['longShortAccountRatio', 'long_short_account_ratio'],
 ] as const satisfies readonly (readonly [keyof Snapshot, string])[];
 
-type ScalarKey = (typeof SNAPSHOT_SCALARS)[number][0];
-
 /** `0.5` -> `0_5`, as the band appears in column names. */
 function bandName(percent: number): string {
   return String(percent).replace('.', '_');
@@ -65,46 +63,70 @@ export function snapshotToRow(snapshot: Snapshot, row: Float64Array): void {
   }
 }
 
-/** Reads a row back into a Snapshot; a band is present when its bid and ask are; no band at all is `null`. */
-export function rowToSnapshot(
-  exchange: ExchangeId,
-  symbol: string,
-  base: string,
-  read: (column: number) => number,
-): Snapshot {
-  const nullable = (column: number): number | null => {
-    const value = read(column);
-    return Number.isNaN(value) ? null : value;
-  };
-  const scalars = {} as Record<ScalarKey, number | null>;
-  for (let i = 0; i < SNAPSHOT_SCALARS.length; i++) {
-    const key = (SNAPSHOT_SCALARS[i] as (typeof SNAPSHOT_SCALARS)[number])[0];
-    scalars[key] = nullable(FIRST_SCALAR + i);
-  }
-  const bands: DepthBand[] = [];
+/** A row value as a Snapshot field: NaN is null. */
+function nullable(value: number | undefined): number | null {
+  return value === undefined || Number.isNaN(value) ? null : value;
+}
+
+/**
+ * Reads a row (as `ColumnRing.readRow` fills it) back into a Snapshot; a band is present when its bid and ask
+ * are; no band at all is `null`. Field order is that of the schema.
+ */
+export function rowToSnapshot(exchange: ExchangeId, symbol: string, base: string, row: ArrayLike<number>): Snapshot {
+  let bands: DepthBand[] | null = null;
   for (let i = 0; i < DEPTH_BANDS_PERCENT.length; i++) {
-    const bidUsd = nullable(FIRST_DEPTH + 2 * i);
-    const askUsd = nullable(FIRST_DEPTH + 2 * i + 1);
+    const bidUsd = nullable(row[FIRST_DEPTH + 2 * i]);
+    const askUsd = nullable(row[FIRST_DEPTH + 2 * i + 1]);
     if (bidUsd !== null && askUsd !== null) {
-      bands.push({ withinPercent: DEPTH_BANDS_PERCENT[i] as number, bidUsd, askUsd });
+      (bands ??= []).push({ withinPercent: DEPTH_BANDS_PERCENT[i] as number, bidUsd, askUsd });
     }
   }
+  // The scalars by their row position (SNAPSHOT_SCALARS order; checked by the satisfies below).
   return {
     exchange,
     symbol,
     base,
-    at: read(AT_COLUMN),
-    markPrice: scalars.markPrice,
-    indexPrice: scalars.indexPrice,
-    lastPrice: scalars.lastPrice,
-    fundingRate: scalars.fundingRate,
-    fundingIntervalHours: scalars.fundingIntervalHours,
-    nextFundingAt: scalars.nextFundingAt,
-    fundingRateAnnualized: scalars.fundingRateAnnualized,
-    openInterestContracts: scalars.openInterestContracts,
-    openInterestUsd: scalars.openInterestUsd,
-    volume24hUsd: scalars.volume24hUsd,
-    depthBands: bands.length === 0 ? null : bands,
-    longShortAccountRatio: scalars.longShortAccountRatio,
+    at: row[AT_COLUMN] ?? Number.NaN,
+    markPrice: nullable(row[FIRST_SCALAR + 0]),
+    indexPrice: nullable(row[FIRST_SCALAR + 1]),
+    lastPrice: nullable(row[FIRST_SCALAR + 2]),
+    fundingRate: nullable(row[FIRST_SCALAR + 3]),
+    fundingIntervalHours: nullable(row[FIRST_SCALAR + 4]),
+    nextFundingAt: nullable(row[FIRST_SCALAR + 5]),
+    fundingRateAnnualized: nullable(row[FIRST_SCALAR + 6]),
+    openInterestContracts: nullable(row[FIRST_SCALAR + 7]),
+    openInterestUsd: nullable(row[FIRST_SCALAR + 8]),
+    volume24hUsd: nullable(row[FIRST_SCALAR + 9]),
+    depthBands: bands,
+    longShortAccountRatio: nullable(row[FIRST_SCALAR + 10]),
   };
+}
+
+/** The Snapshot keys of a SNAPSHOT_SCALARS-like tuple, position by position. */
+type KeysOf<T extends readonly (readonly [unknown, unknown])[]> = { [I in keyof T]: T[I][0] };
+
+/** The row positions rowToSnapshot reads the scalars from, kept in step with SNAPSHOT_SCALARS at compile time. */
+const SCALAR_ORDER = [
+  'markPrice',
+  'indexPrice',
+  'lastPrice',
+  'fundingRate',
+  'fundingIntervalHours',
+  'nextFundingAt',
+  'fundingRateAnnualized',
+  'openInterestContracts',
+  'openInterestUsd',
+  'volume24hUsd',
+  'longShortAccountRatio',
+] as const satisfies KeysOf<typeof SNAPSHOT_SCALARS>;
+void SCALAR_ORDER;
+
+/** Freezes a snapshot built by rowToSnapshot, with its bands, so it can be shared between readers. */
+export function freezeSnapshot(snapshot: Snapshot): Readonly<Snapshot> {
+  const bands = snapshot.depthBands;
+  if (bands !== null && bands !== undefined) {
+    for (const band of bands) Object.freeze(band);
+    Object.freeze(bands);
+  }
+  return Object.freeze(snapshot);
 }

@@ -21,7 +21,13 @@ import type {
 } from '../domain/market.js';
 import type { MarketStore } from '../domain/ports.js';
 import { migrate } from './migrations.js';
-import { SNAPSHOT_ROW_LENGTH, SNAPSHOT_VALUE_COLUMNS, rowToSnapshot, snapshotToRow } from './snapshot-row.js';
+import {
+  SNAPSHOT_ROW_LENGTH,
+  SNAPSHOT_VALUE_COLUMNS,
+  freezeSnapshot,
+  rowToSnapshot,
+  snapshotToRow,
+} from './snapshot-row.js';
 import { MarketWindow, MINUTE_MS, slotStart, COARSE_SLOT_MS, FINE_SPAN_MS, WINDOW_SPAN_MS } from './window.js';
 import type { ColumnRing } from './column-ring.js';
 import { StoreRejectionError, checkLiquidation, checkMarket, checkSnapshot, conflict } from './validation.js';
@@ -50,6 +56,13 @@ export interface StoreOptions {
   busyTimeoutMs?: number;
   /** Rows deleted per transaction by prune (default 20,000). */
   pruneBatchRows?: number;
+  /**
+   * Keep the Snapshot objects history() builds, one per window row, and hand the same frozen objects out again
+   * until their row changes (default false: at 2,000 markets the warm cache is ~370 MB, over the bot's memory goal;
+   * replays, with a few markets at a dense cadence, turn it on). Costs their memory (~1 object per row read) for a history() that
+   * only builds what changed since the last call; false builds fresh, mutable objects on every call.
+   */
+  cacheHistory?: boolean;
 }
 
 /** What a save kept and refused. */
@@ -143,6 +156,7 @@ class SqliteStore implements SqliteMarketStore {
   private readonly retentionDays: number;
   private readonly expectedPollMs: number;
   private readonly pruneBatchRows: number;
+  private readonly cacheHistory: boolean;
   private readonly onRejected: (error: StoreRejectionError) => void;
   private readonly byKey = new Map<string, MarketEntry>();
   private readonly byId = new Map<number, MarketEntry>();
@@ -172,6 +186,7 @@ class SqliteStore implements SqliteMarketStore {
     this.retentionDays = options.retentionDays;
     this.expectedPollMs = options.expectedPollMs ?? 30_000;
     this.pruneBatchRows = Math.max(1, Math.trunc(options.pruneBatchRows ?? 20_000));
+    this.cacheHistory = options.cacheHistory ?? false;
     this.onRejected = options.onRejected ?? ((error) => console.warn(error.message));
 
     const valueColumns = SNAPSHOT_VALUE_COLUMNS.join(', ');
@@ -305,12 +320,17 @@ class SqliteStore implements SqliteMarketStore {
     return snapshots;
   }
 
+  /**
+   * The market's window since `sinceAt`. The array is the caller's own; with `cacheHistory` its
+   * snapshots are frozen objects shared with other calls (and other callers): read them, never mutate them.
+   */
   history(exchange: ExchangeId, symbol: string, sinceAt: number): MarketHistory {
     const entry = this.byKey.get(marketKey(exchange, symbol));
     if (entry === undefined) return { exchange, symbol, snapshots: [], liquidationBuckets: [] };
     entry.window.advance(this.now());
     const snapshots: Snapshot[] = [];
-    entry.window.forEachSnapshot(sinceAt, (ring, index) => snapshots.push(materialise(entry, ring, index)));
+    const build = this.cacheHistory ? materialiseShared : materialise;
+    entry.window.forEachSnapshot(sinceAt, (ring, index) => snapshots.push(build(entry, ring, index)));
     const buckets: LiquidationBucket[] = [];
     entry.window.forEachBucket(sinceAt, (minuteAt, side, count, sizeUsd) =>
       buckets.push({ exchange, symbol, minuteAt, side, count, sizeUsd }),
@@ -590,8 +610,26 @@ function partition<T>(
   return { valid, rejected };
 }
 
+const readScratch = new Float64Array(SNAPSHOT_ROW_LENGTH);
+
+/** A fresh Snapshot of a window row. */
 function materialise(entry: MarketEntry, ring: ColumnRing, index: number): Snapshot {
-  return rowToSnapshot(entry.exchange, entry.symbol, entry.base ?? '', (column) => ring.value(index, column));
+  ring.readRow(index, readScratch);
+  return rowToSnapshot(entry.exchange, entry.symbol, entry.base ?? '', readScratch);
+}
+
+/**
+ * The frozen Snapshot of a window row, built once and kept on the row (the ring drops it when the row's values
+ * change); rebuilt too if the market's base changed since (exchange and symbol are fixed per entry).
+ */
+function materialiseShared(entry: MarketEntry, ring: ColumnRing, index: number): Snapshot {
+  const base = entry.base ?? '';
+  const cached = ring.cached(index) as Snapshot | undefined;
+  if (cached !== undefined && cached.base === base) return cached;
+  ring.readRow(index, readScratch);
+  const snapshot = freezeSnapshot(rowToSnapshot(entry.exchange, entry.symbol, base, readScratch));
+  ring.setCached(index, snapshot);
+  return snapshot;
 }
 
 const SIDE_ORDER: Record<PositionSide, number> = { long: 0, short: 1 };

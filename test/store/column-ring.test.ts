@@ -110,3 +110,45 @@ describe('column ring', () => {
     expect(ring.value(0, 19)).toBeNaN();
   });
 });
+
+describe('ColumnRing cached objects', () => {
+  const row = (time: number, value = time): number[] => [time, value, Number.NaN, Number.NaN, Number.NaN];
+
+  it('keeps an object per row until the row is written, added to or dropped; inserts move them with their row', () => {
+    const ring = new ColumnRing(COLUMNS, 4, 2);
+    for (const t of [10, 20, 30]) ring.push(row(t));
+    const tags = ['a', 'b', 'c'];
+    tags.forEach((tag, i) => ring.setCached(i, tag));
+    expect([0, 1, 2].map((i) => ring.cached(i))).toEqual(['a', 'b', 'c']);
+
+    ring.insert(1, row(15)); // shifts 20 and 30, and grows the ring (capacity 4 -> full)
+    expect([0, 1, 2, 3].map((i) => ring.cached(i))).toEqual(['a', undefined, 'b', 'c']);
+    ring.push(row(40)); // grows past the hint: the objects follow their rows into the new layout
+    expect([0, 1, 2, 3, 4].map((i) => ring.cached(i))).toEqual(['a', undefined, 'b', 'c', undefined]);
+
+    ring.writeRow(2, row(20, 7));
+    expect(ring.cached(2)).toBeUndefined();
+    ring.addTo(3, 1, 1);
+    expect(ring.cached(3)).toBeUndefined();
+    expect(ring.cached(0)).toBe('a');
+
+    ring.dropHead(1);
+    expect(ring.cached(0)).toBeUndefined(); // was 15's slot, never cached
+    ring.setCached(0, 'x');
+    ring.clearCached();
+    expect(ring.cached(0)).toBeUndefined();
+  });
+
+  it('releases the objects of dropped rows, so a wrapped-around slot never shows a stale one', () => {
+    const ring = new ColumnRing(COLUMNS, 3, 3);
+    for (const t of [1, 2, 3]) ring.push(row(t));
+    [0, 1, 2].forEach((i) => ring.setCached(i, `t${i + 1}`));
+    ring.dropHead(2);
+    ring.push(row(4));
+    ring.push(row(5));
+    expect([0, 1, 2].map((i) => ring.cached(i))).toEqual(['t3', undefined, undefined]);
+    ring.dropHead(3);
+    ring.push(row(6));
+    expect(ring.cached(0)).toBeUndefined();
+  });
+});
