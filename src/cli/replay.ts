@@ -88,6 +88,19 @@ function parseArguments(words: readonly string[], flags: readonly string[], valu
   return parsed;
 }
 
+/** The parameters of `--params`, undefined without it, or null after writing why the file was refused. */
+async function paramsOption(
+  command: string,
+  file: string | undefined,
+  write: Write,
+): Promise<RiskParameters | undefined | null> {
+  if (file === undefined) return undefined;
+  const loaded = await loadRiskParameters(file);
+  if (loaded.error === null) return loaded.params;
+  write(`${command}: ${loaded.error}`);
+  return null;
+}
+
 function unknownScenario(name: string): string {
   const bundled = bundledScenarios();
   return `no scenario "${name}": give a path to a scenario file or one of: ${bundled.join(', ') || '(none bundled)'}`;
@@ -143,15 +156,8 @@ export async function runReplayCommand(words: readonly string[], write: Write): 
     write(unknownScenario(name));
     return 1;
   }
-  let params: RiskParameters | undefined;
-  if (args.paramsFile !== undefined) {
-    const loaded = await loadRiskParameters(args.paramsFile);
-    if (loaded.error !== null) {
-      write(`replay: ${loaded.error}`);
-      return 1;
-    }
-    params = loaded.params;
-  }
+  const params = await paramsOption('replay', args.paramsFile, write);
+  if (params === null) return 1;
   const stepSec = args.stepSec ?? DEFAULT_STEP_SEC;
   const progress = progressLine();
   try {
@@ -294,15 +300,8 @@ export async function runBacktestCommand(words: readonly string[], write: Write)
     write(unknownScenario(missing));
     return 1;
   }
-  let params: RiskParameters | undefined;
-  if (args.paramsFile !== undefined) {
-    const loaded = await loadRiskParameters(args.paramsFile);
-    if (loaded.error !== null) {
-      write(`backtest: ${loaded.error}`);
-      return 1;
-    }
-    params = loaded.params;
-  }
+  const params = await paramsOption('backtest', args.paramsFile, write);
+  if (params === null) return 1;
   const stepSec = args.stepSec ?? DEFAULT_STEP_SEC;
   const progress = progressLine();
   try {
