@@ -242,9 +242,14 @@ function signedSpan(seconds: number | null): string {
   return `${seconds < 0 ? '-' : ''}${spanText(seconds)}`;
 }
 
+/** `min / median / max` of a distribution's leads. */
+function leadsText(d: LeadDistribution): string {
+  return [d.minSec, d.medianSec, d.maxSec].map(signedSpan).join(' / ');
+}
+
 function distributionText(d: LeadDistribution | null): { hit: string; lead: string } {
   if (d === null) return { hit: '-', lead: '-' };
-  const lead = d.measured === 0 ? '-' : [d.minSec, d.medianSec, d.maxSec].map(signedSpan).join(' / ');
+  const lead = d.measured === 0 ? '-' : leadsText(d);
   return { hit: `${d.hit} of ${d.expected}`, lead };
 }
 
@@ -389,7 +394,7 @@ export function splitSummary(split: Split, rows: readonly BacktestFigures[]): st
   const passed = rows.filter((f) => f.verdict === 'pass').length;
   const level = (name: 'warning' | 'critical') => {
     const d = leadDistribution(hits, name);
-    const leads = d.measured === 0 ? '' : `, lead ${[d.minSec, d.medianSec, d.maxSec].map(signedSpan).join(' / ')}`;
+    const leads = d.measured === 0 ? '' : `, lead ${leadsText(d)}`;
     return `${name} by its deadline on ${d.hit} of ${d.expected} markets${leads}`;
   };
   const falseAlarms = rows.reduce((sum, f) => sum + (f.falseAlarms ?? 0), 0);
