@@ -40,6 +40,7 @@ const reading: MarketReading = {
     'Liquidations of longs at $310M in 10 minutes.',
   ],
   cascade: 'a further 3% drop would liquidate about $640M of longs',
+  openInterestUsd: 9_000_000_000,
 };
 
 async function run(platform: 'telegram' | 'discord', count: number): Promise<BenchFigures> {

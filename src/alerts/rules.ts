@@ -5,12 +5,18 @@
 // make one alert, and the cooldown is kept per destination and coin.
 // - An alert fires when a market of the coin rises to a level the subscription wants; it names every market of
 //   the coin the subscription selects at its minimum level or above.
-// - The same level again (another venue catching up, or a dip and back) is held back for the cooldown; a higher
-//   level than the last alert (escalation) always goes out.
-// - A coin alerted critical whose markets are all below warning again sends "all clear" to those alerted.
+// - The same level again (another venue catching up, or a dip and back) is held back until the coin has been
+//   below it for the cooldown, and for the cooldown after the last alert; a higher level than the last alert
+//   (escalation) always goes out.
+// - A coin alerted critical whose markets have all been below warning for `allClearAfterMs` sends "all clear" to
+//   those alerted.
 // - When at least `digestThreshold` coins rise in one cycle, each destination gets one market-wide digest
 //   instead of one alert per coin.
 // - The whole market's reading (MARKET_WIDE) is a coin of its own, never in a digest.
+// - A subscription to every market hears the largest coins (`majorCoins`, by open interest) at every level, and a
+//   smaller coin only when it turns critical, at most once per `smallCoinCooldownMs` and without an all clear:
+//   on a normal day a few small alts squeeze 20-40% on their own, and a channel would otherwise hear three
+//   messages for each. Naming a coin in the subscription hears it at every level.
 // - Subscriptions select destinations: markets (base or key), minimum level, regimes.
 import { ALERT_LEVELS, type Subscription } from '../domain/ports.js';
 import { renderAllClear, renderCoinAlert, renderDigest } from './render.js';
@@ -22,6 +28,7 @@ import {
   type AlertLevel,
   type AlertMarket,
   type AlertRulesOptions,
+  type CoinLevelsSeen,
   type LastAlert,
   type MarketReading,
 } from './types.js';
@@ -78,15 +85,53 @@ function strongestFirst(a: MarketReading, b: MarketReading): number {
 
 type Verdict = { send: false } | { send: true; kind: 'rise' | 'escalation' };
 
-/** Whether a coin that rose to `level` goes to one destination, given the last alert it got for the coin. */
-function verdict(level: AlertLevel, last: LastAlert | undefined, now: number, cooldownMs: number): Verdict {
+/**
+ * Whether a coin that rose to `level` goes to one destination, given the last alert it got for the coin and when
+ * the coin last stood at that level before this cycle (`seenAt`).
+ */
+function verdict(
+  level: AlertLevel,
+  last: LastAlert | undefined,
+  seenAt: number | undefined,
+  now: number,
+  cooldownMs: number,
+): Verdict {
   if (!last) return { send: true, kind: 'rise' };
   const recent = now - last.at < cooldownMs;
   // "Escalated" only reads right next to the alert it escalates; long after, it is news of its own.
   if (levelRank(level) > levelRank(last.level)) return { send: true, kind: recent ? 'escalation' : 'rise' };
-  // The same level (another venue, or a lower one after a dip) within the cooldown is a repeat.
-  if (recent) return { send: false };
+  // The same level (another venue, or a lower one after a dip) within the cooldown is a repeat, and so is one
+  // the coin left only minutes ago: it is news again after a cooldown below it.
+  if (recent || (seenAt !== undefined && now - seenAt < cooldownMs)) return { send: false };
   return { send: true, kind: 'rise' };
+}
+
+/** The coin's highest level this cycle over all its markets. */
+function highestLevels(readings: readonly MarketReading[]): Map<AlertCoin, AlertLevel> {
+  const highest = new Map<AlertCoin, AlertLevel>();
+  for (const r of readings) {
+    const coin = coinOf(r.market);
+    const seen = highest.get(coin);
+    if (seen === undefined || levelRank(r.level) > levelRank(seen)) highest.set(coin, r.level);
+  }
+  return highest;
+}
+
+/** `seen` after a cycle: each coin's levels up to its highest now are stamped with `now`. */
+export function rememberLevels(
+  seen: CoinLevelsSeen,
+  readings: readonly MarketReading[],
+  now: number,
+): Map<AlertCoin, Partial<Record<AlertLevel, number>>> {
+  const next = new Map<AlertCoin, Partial<Record<AlertLevel, number>>>(
+    [...seen].map(([coin, levels]) => [coin, { ...levels }]),
+  );
+  for (const [coin, level] of highestLevels(readings)) {
+    const levels = next.get(coin) ?? {};
+    for (const at of ALERT_LEVELS.slice(0, levelRank(level) + 1)) levels[at] = now;
+    next.set(coin, levels);
+  }
+  return next;
 }
 
 function isRise(reading: MarketReading): boolean {
@@ -111,12 +156,35 @@ function lastPerCoin(records: readonly LastAlert[]): Map<string, LastAlert> {
   return latest;
 }
 
+/**
+ * The coins a subscription to every market hears at every level: the `count` largest by open interest. A coin
+ * whose size is unknown on every venue is counted in: missing data never silences an alert.
+ */
+export function majorCoinsOf(readings: readonly MarketReading[], count: number): Set<AlertCoin> {
+  const sizes = new Map<AlertCoin, number | null>();
+  for (const r of readings) {
+    if (r.market === MARKET_WIDE) continue;
+    const coin = coinOf(r.market);
+    const known = sizes.get(coin) ?? null;
+    sizes.set(coin, r.openInterestUsd === null ? known : (known ?? 0) + r.openInterestUsd);
+  }
+  const unknown = [...sizes].filter(([, usd]) => usd === null).map(([coin]) => coin);
+  const ranked = [...sizes]
+    .filter((entry): entry is [AlertCoin, number] => entry[1] !== null)
+    .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))
+    .slice(0, count)
+    .map(([coin]) => coin);
+  return new Set([...ranked, ...unknown]);
+}
+
 export interface AlertInput {
   readings: readonly MarketReading[];
   subscriptions: readonly Subscription[];
   lastAlerts: readonly LastAlert[];
   /** Epoch ms of the cycle; part of each alert's id. */
   now: number;
+  /** When each coin last stood at each level, before this cycle (`rememberLevels`); empty after a restart. */
+  seen?: CoinLevelsSeen;
   options?: Partial<AlertRulesOptions>;
 }
 
@@ -139,6 +207,7 @@ export function decideAlerts(input: AlertInput): Alert[] {
   const { now } = input;
   const last = lastPerCoin(input.lastAlerts);
   const lastFor = (s: Subscription, coin: AlertCoin): LastAlert | undefined => last.get(`${destinationOf(s)}|${coin}`);
+  const seenAt = (coin: AlertCoin, level: AlertLevel): number | undefined => input.seen?.get(coin)?.[level];
 
   // Coins in the order of their first reading: the cycle lists the highest score first.
   const byCoin = new Map<AlertCoin, MarketReading[]>();
@@ -151,6 +220,10 @@ export function decideAlerts(input: AlertInput): Alert[] {
     input.readings.filter((r) => r.market !== MARKET_WIDE && isRise(r)).map((r) => coinOf(r.market)),
   );
   const digestMode = risingCoins.size >= options.digestThreshold;
+  const majors = majorCoinsOf(input.readings, options.majorCoins);
+  /** Whether this subscription hears this coin only at critical: a small coin, to a subscription of everything. */
+  const criticalOnly = (s: Subscription, coin: AlertCoin): boolean =>
+    s.markets === null && coin !== MARKET_WIDE && !majors.has(coin);
 
   // Destinations that get the same thing share one alert (one id, one reply).
   interface Group {
@@ -171,10 +244,12 @@ export function decideAlerts(input: AlertInput): Alert[] {
     const cleared = new Set<AlertCoin>();
     for (const [coin, readings] of byCoin) {
       // Regimes are not asked: whoever heard "critical" hears the all clear, whatever the regime is now.
-      if (lastFor(s, coin)?.level !== 'critical') continue;
+      if (lastFor(s, coin)?.level !== 'critical' || criticalOnly(s, coin)) continue;
       const mine = readings.filter((r) => selectsMarket(s, r.market)).sort(strongestFirst);
       const [strongest] = mine;
       if (!strongest || levelRank(strongest.level) >= levelRank('warning')) continue;
+      const lastWarning = seenAt(coin, 'warning');
+      if (lastWarning !== undefined && now - lastWarning < options.allClearAfterMs) continue;
       cleared.add(coin);
       const make = (): Omit<Alert, 'destinations'> => ({
         id: `allClear:${coinKey(coin)}:${strongest.level}:${now}`,
@@ -201,7 +276,10 @@ export function decideAlerts(input: AlertInput): Alert[] {
       const [strongest] = named;
       const [highestRise] = named.filter(isRise);
       if (!strongest || !highestRise) continue;
-      const v = verdict(highestRise.level, lastFor(s, coin), now, options.cooldownMs);
+      const small = criticalOnly(s, coin);
+      if (small && highestRise.level !== 'critical') continue;
+      const cooldownMs = small ? options.smallCoinCooldownMs : options.cooldownMs;
+      const v = verdict(highestRise.level, lastFor(s, coin), seenAt(coin, highestRise.level), now, cooldownMs);
       if (v.send) news.push({ kind: v.kind, coin, strongest, readings: named });
     }
 

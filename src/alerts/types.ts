@@ -28,6 +28,8 @@ export interface MarketReading {
   reasons: readonly string[];
   /** The cascade estimate in one line, e.g. "a 3% drop would liquidate about $420M of longs", or null. */
   cascade: string | null;
+  /** The market's open interest in USD now, or null when unknown: what says how large its coin is. */
+  openInterestUsd: number | null;
 }
 
 /**
@@ -48,9 +50,34 @@ export interface AlertRulesOptions {
   cooldownMs: number;
   /** This many coins turning up in one cycle become one market-wide digest. Default 5. */
   digestThreshold: number;
+  /**
+   * A subscription to every market hears each of the this many largest coins by open interest (across the venues
+   * watched) at every level; a smaller coin only when it turns critical, once per `smallCoinCooldownMs`, with no
+   * all clear. A subscription naming a coin hears it at every level, whatever its size. Default 10.
+   */
+  majorCoins: number;
+  /** How long a small coin's critical alert to a subscription of every market is not repeated. Default 6 h. */
+  smallCoinCooldownMs: number;
+  /**
+   * A coin alerted critical gets its all clear once all its markets have been below warning this long: an all
+   * clear taken back minutes later misleads more than one that comes late. Default 30 min.
+   */
+  allClearAfterMs: number;
 }
 
-export const DEFAULT_ALERT_RULES: AlertRulesOptions = { cooldownMs: 60 * 60_000, digestThreshold: 5 };
+/**
+ * Per coin, the last cycle (epoch ms) at which any of its markets stood at each level or above: what tells a coin
+ * back at a level after a dip from one that was quiet for a while. Kept by the caller across cycles.
+ */
+export type CoinLevelsSeen = ReadonlyMap<AlertCoin, Readonly<Partial<Record<AlertLevel, number>>>>;
+
+export const DEFAULT_ALERT_RULES: AlertRulesOptions = {
+  cooldownMs: 60 * 60_000,
+  digestThreshold: 5,
+  majorCoins: 10,
+  smallCoinCooldownMs: 6 * 60 * 60_000,
+  allClearAfterMs: 30 * 60_000,
+};
 
 export type AlertKind = 'rise' | 'escalation' | 'allClear' | 'digest';
 

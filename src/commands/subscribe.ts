@@ -29,7 +29,11 @@ export function marketFilter(typed: string): string {
 }
 
 function describe(subscription: Subscription): string {
-  const markets = subscription.markets === null ? 'all markets' : subscription.markets.join(', ');
+  // The alert rules' tiering (src/alerts): a chat should know why a small coin's warning does not reach it.
+  const markets =
+    subscription.markets === null
+      ? 'all markets (the ten largest coins at every level, smaller ones when critical; name a coin to hear it all)'
+      : subscription.markets.join(', ');
   const regimes = subscription.regimes === null ? 'any regime' : subscription.regimes.join(', ');
   return `Markets: ${markets}\nLevel: ${subscription.minLevel} and above\nRegimes: ${regimes}`;
 }

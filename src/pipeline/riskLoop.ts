@@ -1,8 +1,8 @@
 // The middle of the one-way flow: reads the stored history, runs the risk engine, decides the alerts and hands
 // them on (the outbox for chats, the console when no chat is configured). Keeps the levels of the previous
 // pass for hysteresis and serves the latest pass to commands.
-import { decideAlerts, lastAlertsAfter } from '../alerts/rules.js';
-import { MARKET_WIDE, type LastAlert, type MarketReading } from '../alerts/types.js';
+import { decideAlerts, lastAlertsAfter, rememberLevels } from '../alerts/rules.js';
+import { MARKET_WIDE, type CoinLevelsSeen, type LastAlert, type MarketReading } from '../alerts/types.js';
 import type { Reply } from '../commands/reply.js';
 import { RISK_HISTORY_MS } from '../commands/riskData.js';
 import { price, usd } from '../domain/format.js';
@@ -149,6 +149,7 @@ export function toReadings(
     score: m.score,
     reasons: alertReasons(m),
     cascade: cascadeLine(cycle, m, params),
+    openInterestUsd: m.openInterestUsd,
   }));
   const wide = cycle.marketWide;
   const drop = cycle.stress.rows.find((r) => r.direction === 'down' && r.shock === 0.1);
@@ -162,6 +163,7 @@ export function toReadings(
     cascade: drop
       ? `a 10% drop would force about ${usd(drop.liquidatedUsd)} of liquidations across watched markets ${CASCADE_ESTIMATE_NOTE}`
       : null,
+    openInterestUsd: wide.totalOpenInterestUsd,
   });
   return readings;
 }
@@ -169,6 +171,9 @@ export function toReadings(
 export function createRiskLoop(options: RiskLoopOptions): RiskLoop {
   let previousLevels = new Map<MarketKey, RiskLevel>();
   let previousWide: RiskLevel | null = null;
+  // When each coin last stood at each level: what the alert rules tell a dip and back by. In memory: after a
+  // restart the last alerts (in the store) still hold repeats back for the cooldown.
+  let seen: CoinLevelsSeen = new Map();
   let latest: RiskCycle | undefined;
   const log = options.log.child({ module: 'risk' });
   const params = options.params ?? DEFAULT_RISK_PARAMETERS;
@@ -208,10 +213,12 @@ export function createRiskLoop(options: RiskLoopOptions): RiskLoop {
           subscriptions: sink.subscriptions(),
           lastAlerts: sink.lastAlerts(),
           now,
+          seen,
         });
         if (decided.length > 0) sink.deliver(decided, now);
         alerts += decided.length;
       }
+      seen = rememberLevels(seen, readings, now);
       previousLevels = levelsOf(cycle);
       previousWide = cycle.marketWide.level;
       latest = cycle;

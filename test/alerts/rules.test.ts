@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { coinKey, decideAlerts, destinationOf, lastAlertsAfter } from '../../src/alerts/rules.js';
-import { MARKET_WIDE, type Alert, type LastAlert, type MarketReading } from '../../src/alerts/types.js';
+import { coinKey, decideAlerts, destinationOf, lastAlertsAfter, rememberLevels } from '../../src/alerts/rules.js';
+import {
+  MARKET_WIDE,
+  type Alert,
+  type CoinLevelsSeen,
+  type LastAlert,
+  type MarketReading,
+} from '../../src/alerts/types.js';
 import { renderDiscordEmbed } from '../../src/chat/discord-embed.js';
 import { renderTelegramHtml } from '../../src/chat/telegram-html.js';
 import { renderText } from '../../src/chat/text.js';
@@ -21,10 +27,12 @@ const BTC = {
 /** The cycles of a run, each decided with the last alerts the previous ones left, as the outbox keeps them. */
 function run(subscriptions: readonly Subscription[]) {
   const last = new Map<string, LastAlert>();
+  let seen: CoinLevelsSeen = new Map();
   return (readings: readonly MarketReading[], now: number, options?: { digestThreshold: number }): Alert[] => {
-    const alerts = decideAlerts({ readings, subscriptions, lastAlerts: [...last.values()], now, options });
+    const alerts = decideAlerts({ readings, subscriptions, lastAlerts: [...last.values()], now, seen, options });
     for (const record of alerts.flatMap((a) => lastAlertsAfter(a, now)))
       last.set(`${record.destination}|${record.market}`, record);
+    seen = rememberLevels(seen, readings, now);
     return alerts;
   };
 }
@@ -155,14 +163,18 @@ describe('the alert rules', () => {
     expect(cycle(again, NOW + 30 * MINUTE)).toEqual([]);
   });
 
-  it('send one all clear for the coin once all its markets are calm or elevated', () => {
+  it('send one all clear for the coin once all its markets have been calm or elevated for half an hour', () => {
     const alerted = subscription();
     const notAlerted = subscription({ minLevel: 'critical', markets: ['ETH'] });
     const cycle = run([alerted, notAlerted]);
     cycle(btc({ binance: ['critical', 'warning'], bybit: ['warning', 'elevated'] }), NOW);
     // One market still at warning: not clear yet.
     expect(cycle(btc({ binance: ['elevated', 'critical'], bybit: ['warning', 'warning'] }), NOW + MINUTE)).toEqual([]);
-    const alerts = cycle(btc({ binance: ['elevated', 'elevated'], bybit: ['elevated', 'warning'] }), NOW + 2 * MINUTE);
+    // All below warning, but only just: a dip, not yet an all clear.
+    const calmer = btc({ binance: ['elevated', 'elevated'], bybit: ['elevated', 'warning'] });
+    expect(cycle(calmer, NOW + 2 * MINUTE)).toEqual([]);
+    expect(cycle(calmer, NOW + 20 * MINUTE)).toEqual([]);
+    const alerts = cycle(calmer, NOW + 31 * MINUTE);
     expect(alerts).toHaveLength(1);
     expect(alerts[0]).toMatchObject({ kind: 'allClear', level: 'elevated', destinations: [alerted] });
     expect(alerts[0]?.reply.title).toBe('BTC: all clear');
@@ -170,7 +182,22 @@ describe('the alert rules', () => {
       'BTC fell back from CRITICAL: ELEVATED on Binance (score 40, loaded), Bybit (39); CALM on OKX (8), Hyperliquid (7).',
     );
     // Said once.
-    expect(cycle(btc({}), NOW + 3 * MINUTE)).toEqual([]);
+    expect(cycle(btc({}), NOW + 32 * MINUTE)).toEqual([]);
+  });
+
+  it('hold back a coin back at its level after a dip until it has been below it for the cooldown', () => {
+    const cycle = run([subscription()]);
+    const kinds = (alerts: readonly Alert[]) => alerts.map((a) => `${a.kind} ${a.level}`);
+    expect(kinds(cycle(btc({ binance: ['critical', 'warning'] }), NOW))).toEqual(['rise critical']);
+    // It flaps between critical and warning for four hours: each return to critical within an hour of the last.
+    for (let halfHours = 1; halfHours <= 8; halfHours++) {
+      const at = NOW + halfHours * 30 * MINUTE;
+      expect(cycle(btc({ binance: ['warning', 'critical'] }), at - 10 * MINUTE)).toEqual([]);
+      expect(cycle(btc({ binance: ['critical', 'warning'] }), at)).toEqual([]);
+    }
+    // An hour and more below critical, then critical again: news.
+    expect(cycle(btc({ binance: ['warning', 'critical'] }), NOW + 5 * HOUR)).toEqual([]);
+    expect(kinds(cycle(btc({ binance: ['critical', 'warning'] }), NOW + 6 * HOUR + MINUTE))).toEqual(['rise critical']);
   });
 
   it('let a destination subscribed to one market key hear only that market', () => {
@@ -277,6 +304,76 @@ describe('the alert rules', () => {
     const text = renderText(alert!.reply);
     for (const reason of reasons) expect(text.split(reason)).toHaveLength(2);
     expect(text.split('Cascade estimate')).toHaveLength(2);
+  });
+
+  describe('on a normal day of many coins', () => {
+    // Twelve coins: the two smallest sit outside the ten largest by open interest.
+    const sizes: [coin: string, openInterestUsd: number][] = [
+      ['BTC', 30e9],
+      ['ETH', 20e9],
+      ['SOL', 5e9],
+      ['XRP', 3e9],
+      ['DOGE', 2e9],
+      ['BNB', 1.5e9],
+      ['ADA', 1e9],
+      ['SUI', 0.9e9],
+      ['LINK', 0.8e9],
+      ['AVAX', 0.7e9],
+      ['WIF', 0.3e9],
+      ['KAS', 0.1e9],
+    ];
+    /** Every coin calm on Binance but `coin`, which is at `level` (and was at `before`). */
+    const day = (coin: string, level: MarketReading['level'], before: MarketReading['level']): MarketReading[] =>
+      sizes.map(([base, openInterestUsd]) =>
+        reading({
+          market: `binanceusdm:${base}/USDT:USDT`,
+          openInterestUsd,
+          ...(base === coin ? { level, previousLevel: before } : { level: 'calm', previousLevel: 'calm', score: 10 }),
+        }),
+      );
+    /** A small coin's squeeze: warning, critical, back to calm, then critical again some hours later. */
+    const squeeze = (coin: string, subscriptions: readonly Subscription[]) => {
+      const next = run(subscriptions);
+      return [
+        next(day(coin, 'warning', 'elevated'), NOW),
+        next(day(coin, 'critical', 'warning'), NOW + 20 * MINUTE),
+        next(day(coin, 'calm', 'critical'), NOW + 3 * HOUR),
+        next(day(coin, 'critical', 'warning'), NOW + 4 * HOUR),
+        next(day(coin, 'calm', 'critical'), NOW + 7 * HOUR),
+        next(day(coin, 'critical', 'warning'), NOW + 10 * HOUR),
+      ].map((alerts) => alerts.map((a) => `${a.kind} ${a.coins.map((c) => `${c.coin}=${c.level}`).join(',')}`));
+    };
+
+    it('tell a subscription of every market of a small coin only when it turns critical, once in six hours', () => {
+      const everything = subscription({ minLevel: 'warning' });
+      expect(squeeze('KAS', [everything])).toEqual([[], ['rise KAS=critical'], [], [], [], ['rise KAS=critical']]);
+    });
+
+    it('tell the same subscription every level and the all clear of the ten largest coins', () => {
+      const everything = subscription({ minLevel: 'warning' });
+      expect(squeeze('AVAX', [everything])).toEqual([
+        ['rise AVAX=warning'],
+        ['escalation AVAX=critical'],
+        ['allClear AVAX=calm'],
+        ['rise AVAX=critical'],
+        ['allClear AVAX=calm'],
+        ['rise AVAX=critical'],
+      ]);
+    });
+
+    it('tell a subscription naming a small coin every level of it', () => {
+      const named = subscription({ minLevel: 'warning', markets: ['KAS'] });
+      expect(squeeze('KAS', [named])[0]).toEqual(['rise KAS=warning']);
+      expect(squeeze('KAS', [named])[2]).toEqual(['allClear KAS=calm']);
+    });
+
+    it('count a coin of unknown size among the large ones: missing data never silences an alert', () => {
+      const readings = day('KAS', 'warning', 'elevated').map((r) =>
+        r.market.includes('KAS') ? { ...r, openInterestUsd: null } : r,
+      );
+      const alerts = decideAlerts({ readings, subscriptions: [subscription()], lastAlerts: [], now: NOW });
+      expect(alerts.map((a) => a.coins[0]?.coin)).toEqual(['KAS']);
+    });
   });
 
   it('give the same alert the same id when the cycle is decided twice', () => {

@@ -55,6 +55,7 @@ export function reading(overrides: Partial<MarketReading> = {}): MarketReading {
     score: 72,
     reasons: ['Open interest rose 18% in 4 hours while price went nowhere.', 'Funding is at the 99th percentile.'],
     cascade: 'a 3% drop would liquidate about $420M of longs',
+    openInterestUsd: 9_000_000_000,
     ...overrides,
   };
 }

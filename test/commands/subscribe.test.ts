@@ -50,7 +50,10 @@ describe('the subscribe command', () => {
 
   it('subscribes the calling chat to all markets from warning by default', async () => {
     const { store, answer } = run(['subscribe'], { userId: '9' });
-    expect((await answer).title).toBe('Subscribed');
+    const subscribed = await answer;
+    expect(subscribed.title).toBe('Subscribed');
+    // It says that small coins reach it only when critical, and how to hear one at every level.
+    expect(subscribed.body).toContain('smaller ones when critical; name a coin to hear it all');
     expect(store.forChat({ platform: 'telegram', id: '-1' })).toMatchObject({
       markets: null,
       minLevel: 'warning',
