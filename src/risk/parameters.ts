@@ -154,6 +154,11 @@ export const riskParametersSchema = z
         oiDrop1h: saturationSchema,
         /** On the fall from its peak over the memory window. */
         oiDropFromPeak: saturationSchema,
+        /**
+         * The fall from the peak counts while the flush is still under way: fully when open interest fell at least
+         * this much (0.02 = -2%) over the last hour or liquidations surge, in proportion below, not at all after.
+         */
+        ongoingDrop1h: positive,
       }),
       priceStress: componentSchema({
         priceChange5m: saturationSchema,
@@ -396,6 +401,7 @@ const DEFAULTS: RiskParameters = {
       oiDrop15m: { start: 0.02, half: 0.05 },
       oiDrop1h: { start: 0.03, half: 0.08 },
       oiDropFromPeak: { start: 0.04, half: 0.12 },
+      ongoingDrop1h: 0.02,
     },
     // 0.5%/5 min, 1%/15 min and 1.5%/1 h are ordinary for crypto; 2%, 3.5% and 5% are not. Volatility counts from
     // 1.5x its 24 h norm, half at 3x.

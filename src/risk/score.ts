@@ -97,6 +97,8 @@ interface Context {
   near: NearLiquidationLevels | null;
   /** Shares of the forced-closing components, which confirm the others (0 when missing). */
   forcedClosing: number;
+  /** The liquidation surge's share (0 when missing): forced flow now, which says a flush is still under way. */
+  surging: number;
 }
 
 /** Scores a market's features; `near` are the estimated liquidation levels near the price, when a profile exists. */
@@ -106,11 +108,12 @@ export function scoreFeatures(
   near: NearLiquidationLevels | null = null,
 ): SpiralScore {
   const sp = params.score;
-  const partial: Context = { v, p: params, near, forcedClosing: 0 };
+  const start: Context = { v, p: params, near, forcedClosing: 0, surging: 0 };
   // Forced closing first: it confirms price stress and book thinning, and recalls the build-up being flushed.
-  const surge = strongest(EVALUATORS.liquidationSurge(partial).terms);
-  const flush = strongest(EVALUATORS.oiFlush(partial).terms);
-  const ctx: Context = { ...partial, forcedClosing: Math.max(surge.share, flush.share) };
+  const surge = strongest(EVALUATORS.liquidationSurge(start).terms);
+  const withSurge: Context = { ...start, surging: surge.share };
+  const flush = strongest(EVALUATORS.oiFlush(withSurge).terms);
+  const ctx: Context = { ...withSurge, forcedClosing: Math.max(surge.share, flush.share) };
 
   const evaluated = SCORE_COMPONENTS.map((component) => {
     const e = EVALUATORS[component](ctx);
@@ -398,14 +401,19 @@ const EVALUATORS: Readonly<Record<ScoreComponent, (ctx: Context) => Evaluated>> 
     };
   },
 
-  oiFlush: ({ v, p }) => {
+  oiFlush: ({ v, p, surging }) => {
     const c = p.score.oiFlush;
     const peakLabel = duration(p.features.openInterest.peakWindowMs);
+    // A fall from the peak that stopped hours ago is a market that has flushed, not one flushing: the memory
+    // counts while open interest is still falling or liquidations still surge.
+    const fallingNow = v.oiChange1h === null ? 0 : Math.min(1, Math.max(0, -v.oiChange1h) / c.ongoingDrop1h);
+    const ongoing = Math.max(surging, fallingNow);
+    const fromPeak = saturate(neg(v.oiFromPeak), c.oiDropFromPeak);
     return {
       terms: [
         term('oiChange15m', neg(v.oiChange15m), c.oiDrop15m),
         term('oiChange1h', neg(v.oiChange1h), c.oiDrop1h),
-        term('oiFromPeak', neg(v.oiFromPeak), c.oiDropFromPeak),
+        { input: 'oiFromPeak', share: fromPeak === null ? null : fromPeak * ongoing },
       ],
       inputs: pick(v, ['oiChange15m', 'oiChange1h', 'oiFromPeak']),
       text: (driver) => {

@@ -348,6 +348,25 @@ describe('spiral score: fragility and unwinding', () => {
     expect(reason(quiet.reasons, 'leverageBuildUp').points).toBe(0);
   });
 
+  it('counts the fall from the peak while the flush is under way, not hours after it stopped', () => {
+    const flushShare = (values: Partial<FeatureValues>): number =>
+      reason(scoreFeatures(withValues(values)).reasons, 'oiFlush').share;
+    const fromPeak = { oiFromPeak: -0.2 };
+    // Still falling over the last hour, or forced closing under way: the whole fall from the peak counts.
+    const falling = flushShare({ ...fromPeak, oiChange1h: -0.025 });
+    const surging = flushShare({ ...fromPeak, oiChange1h: 0, liqSustainedSurge5m: 40 });
+    expect(falling).toBeGreaterThan(0.7);
+    expect(surging).toBeGreaterThan(0.7);
+    // Flat for the last hour and no surge: the market has flushed, and a post-flush retrace is not a spiral.
+    const stopped = scoreFeatures(withValues({ ...fromPeak, oiChange1h: 0.002, priceChange1h: 0.06 }));
+    expect(reason(stopped.reasons, 'oiFlush').share).toBe(0);
+    expect(stopped.score).toBeLessThan(DEFAULT_RISK_PARAMETERS.levels.enter.warning);
+    // Halfway: a slower fall counts in proportion.
+    const slow = flushShare({ ...fromPeak, oiChange1h: -0.01 });
+    expect(slow).toBeGreaterThan(0);
+    expect(slow).toBeLessThan(falling);
+  });
+
   it('counts a price move without forced closing at a fraction', () => {
     const move = { priceChange15m: -0.05, priceChange1h: -0.06, volatilityRatio1h: 3 };
     const unconfirmed = scoreFeatures(withValues(move));
