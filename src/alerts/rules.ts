@@ -13,8 +13,8 @@
 // - When at least `digestThreshold` coins rise in one cycle, each destination gets one market-wide digest
 //   instead of one alert per coin.
 // - The whole market's reading (MARKET_WIDE) is a coin of its own, never in a digest.
-// - A subscription to every market hears the largest coins (`majorCoins`, by open interest) at every level, and a
-//   smaller coin only when it turns critical, at most once per `smallCoinCooldownMs` and without an all clear:
+// - A subscription to every market hears the large coins (`majorShareOfOpenInterest`, 1% of the watched open
+//   interest) at every level, and a smaller coin only when it turns critical, at most once per `smallCoinCooldownMs` and without an all clear:
 //   on a normal day a few small alts squeeze 20-40% on their own, and a channel would otherwise hear three
 //   messages for each. Naming a coin in the subscription hears it at every level.
 // - Subscriptions select destinations: markets (base or key), minimum level, regimes.
@@ -157,10 +157,11 @@ function lastPerCoin(records: readonly LastAlert[]): Map<string, LastAlert> {
 }
 
 /**
- * The coins a subscription to every market hears at every level: the `count` largest by open interest. A coin
- * whose size is unknown on every venue is counted in: missing data never silences an alert.
+ * The coins a subscription to every market hears at every level: those holding at least `share` of the open
+ * interest of all coins. A coin whose size is unknown on every venue is counted in: missing data never silences
+ * an alert.
  */
-export function majorCoinsOf(readings: readonly MarketReading[], count: number): Set<AlertCoin> {
+export function majorCoinsOf(readings: readonly MarketReading[], share: number): Set<AlertCoin> {
   const sizes = new Map<AlertCoin, number | null>();
   for (const r of readings) {
     if (r.market === MARKET_WIDE) continue;
@@ -168,13 +169,9 @@ export function majorCoinsOf(readings: readonly MarketReading[], count: number):
     const known = sizes.get(coin) ?? null;
     sizes.set(coin, r.openInterestUsd === null ? known : (known ?? 0) + r.openInterestUsd);
   }
-  const unknown = [...sizes].filter(([, usd]) => usd === null).map(([coin]) => coin);
-  const ranked = [...sizes]
-    .filter((entry): entry is [AlertCoin, number] => entry[1] !== null)
-    .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))
-    .slice(0, count)
-    .map(([coin]) => coin);
-  return new Set([...ranked, ...unknown]);
+  let total = 0;
+  for (const usd of sizes.values()) total += usd ?? 0;
+  return new Set([...sizes].filter(([, usd]) => usd === null || usd >= share * total).map(([coin]) => coin));
 }
 
 export interface AlertInput {
@@ -220,7 +217,7 @@ export function decideAlerts(input: AlertInput): Alert[] {
     input.readings.filter((r) => r.market !== MARKET_WIDE && isRise(r)).map((r) => coinOf(r.market)),
   );
   const digestMode = risingCoins.size >= options.digestThreshold;
-  const majors = majorCoinsOf(input.readings, options.majorCoins);
+  const majors = majorCoinsOf(input.readings, options.majorShareOfOpenInterest);
   /** Whether this subscription hears this coin only at critical: a small coin, to a subscription of everything. */
   const criticalOnly = (s: Subscription, coin: AlertCoin): boolean =>
     s.markets === null && coin !== MARKET_WIDE && !majors.has(coin);

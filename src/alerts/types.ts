@@ -51,11 +51,12 @@ export interface AlertRulesOptions {
   /** This many coins turning up in one cycle become one market-wide digest. Default 5. */
   digestThreshold: number;
   /**
-   * A subscription to every market hears each of the this many largest coins by open interest (across the venues
-   * watched) at every level; a smaller coin only when it turns critical, once per `smallCoinCooldownMs`, with no
-   * all clear. A subscription naming a coin hears it at every level, whatever its size. Default 10.
+   * A subscription to every market hears a coin holding at least this share of the watched open interest (0.01 =
+   * 1%) at every level; a smaller coin only when it turns critical, once per `smallCoinCooldownMs`, with no all
+   * clear. A subscription naming a coin hears it at every level, whatever its size. Default 0.01: about a dozen
+   * coins on the real venues, the ones whose moves move the market.
    */
-  majorCoins: number;
+  majorShareOfOpenInterest: number;
   /** How long a small coin's critical alert to a subscription of every market is not repeated. Default 6 h. */
   smallCoinCooldownMs: number;
   /**
@@ -74,7 +75,7 @@ export type CoinLevelsSeen = ReadonlyMap<AlertCoin, Readonly<Partial<Record<Aler
 export const DEFAULT_ALERT_RULES: AlertRulesOptions = {
   cooldownMs: 60 * 60_000,
   digestThreshold: 5,
-  majorCoins: 10,
+  majorShareOfOpenInterest: 0.01,
   smallCoinCooldownMs: 6 * 60 * 60_000,
   allClearAfterMs: 30 * 60_000,
 };

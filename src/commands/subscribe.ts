@@ -32,7 +32,7 @@ function describe(subscription: Subscription): string {
   // The alert rules' tiering (src/alerts): a chat should know why a small coin's warning does not reach it.
   const markets =
     subscription.markets === null
-      ? 'all markets (the ten largest coins at every level, smaller ones when critical; name a coin to hear it all)'
+      ? 'all markets (coins of 1% of open interest or more at every level, smaller ones when critical; name a coin to hear it all)'
       : subscription.markets.join(', ');
   const regimes = subscription.regimes === null ? 'any regime' : subscription.regimes.join(', ');
   return `Markets: ${markets}\nLevel: ${subscription.minLevel} and above\nRegimes: ${regimes}`;
