@@ -48,6 +48,12 @@ async function main(): Promise<void> {
   });
 
   let chat: ChatRuntime | undefined;
+  // A chat part that cannot recover (Telegram polling after a long 409 Conflict) stops the bot with exit code 1, so
+  // that a supervisor restarts it. Until the shutdown exists (below), a failure is kept and acted on then.
+  let chatFailure: string | undefined;
+  let onChatFailure = (reason: string): void => {
+    chatFailure ??= reason;
+  };
   // Started first, so that a port already in use stops the bot before anything else runs.
   let ops: OpsServer | undefined;
   if (config.HTTP_PORT !== undefined && metrics) {
@@ -62,6 +68,7 @@ async function main(): Promise<void> {
             venues: () => market.venueHealth(),
             // The outbox rule applies once a chat is configured (read when asked: the chat starts after this).
             ...(chat ? { oldestPendingAt: () => chat?.outbox.oldestPendingAt() ?? null } : {}),
+            telegramPolling: () => chat?.telegram?.pollingStatus(),
             now: Date.now,
             startedAt,
           },
@@ -90,6 +97,7 @@ async function main(): Promise<void> {
       symbols,
       log,
       ...(metrics ? { outboxEvents: metrics.outbox, delivery: { onRetry: metrics.deliveryRetry } } : {}),
+      onFatal: (reason) => onChatFailure(reason),
     });
     const outbox = chat.outbox;
     metrics?.setSources({ oldestPendingAt: () => outbox.oldestPendingAt() });
@@ -155,6 +163,8 @@ async function main(): Promise<void> {
     },
     abort: () => process.exit(1),
   });
+  onChatFailure = (reason) => void shutdown.fail(reason);
+  if (chatFailure !== undefined) onChatFailure(chatFailure);
   const riskJob = new SerialJob(
     'risk',
     async () => {

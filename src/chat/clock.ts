@@ -4,12 +4,27 @@
 export interface Clock {
   /** Epoch ms. */
   now(): number;
-  sleep(ms: number): Promise<void>;
+  /** Waits `ms`; returns early (resolves, never rejects) when `signal` aborts. Callers check `signal.aborted`. */
+  sleep(ms: number, signal?: AbortSignal): Promise<void>;
+}
+
+/** A timer of `realMs` that an abort cuts short, so a stopped worker leaves no sleeping timers behind. */
+function abortableTimer(realMs: number, signal: AbortSignal | undefined): Promise<void> {
+  if (signal?.aborted === true) return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = (): void => {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, Math.max(0, realMs));
+    signal?.addEventListener('abort', done, { once: true });
+  });
 }
 
 export const systemClock: Clock = {
   now: () => Date.now(),
-  sleep: (ms) => new Promise((resolve) => setTimeout(resolve, Math.max(0, ms))),
+  sleep: (ms, signal) => abortableTimer(ms, signal),
 };
 
 /**
@@ -21,6 +36,6 @@ export function scaledClock(factor: number, startAt = Date.now()): Clock {
   const realStart = performance.now();
   return {
     now: () => Math.floor(startAt + (performance.now() - realStart) * factor),
-    sleep: (ms) => new Promise((resolve) => setTimeout(resolve, Math.max(0, ms / factor))),
+    sleep: (ms, signal) => abortableTimer(ms / factor, signal),
   };
 }

@@ -1,6 +1,7 @@
 // The one seam every outgoing chat call goes through: command replies and alerts, Discord and Telegram.
-// It owns rate limiting (token buckets), retry by kind of failure, permanent-failure handling (pause a chat the
-// bot was blocked from, follow a group's migration) and logging. Platform libraries are only called inside it.
+// It owns rate limiting (token buckets, flood waits per chat and per platform), the request timeout, retry by
+// kind of failure under one at-most-once policy (see Delivery), permanent-failure handling (pause a chat the bot
+// was blocked from, follow a group's migration) and logging. Platform libraries are only called inside it.
 import { silentLogger, type Logger } from '../log/logger.js';
 import { systemClock, type Clock } from './clock.js';
 import {
@@ -9,6 +10,7 @@ import {
   classifyTelegram,
   describeError,
   type ChatPlatform,
+  type DeliveryErrorId,
   type Failure,
   type GoneReason,
 } from './errors.js';
@@ -24,31 +26,45 @@ export interface RetryOptions {
    * Default 300 000 (5 minutes): an alert older than that would mislead. Command replies pass a shorter one.
    */
   maxDelayMs: number;
+  /**
+   * Each request's own timeout, in real ms (it bounds a real socket, whatever the injected clock): far below
+   * telegraf's 500 s and under discord.js's 15 s, so the seam, not the library, decides. A request unanswered by
+   * then may have been received and follows the at-most-once policy. Default 12 000.
+   */
+  requestTimeoutMs: number;
 }
 
 export interface RateLimits {
   /**
-   * Telegram: all messages of the bot. Default 27/s with a burst of 3: a bucket lets through at most
-   * capacity + rate x T in any window T, so never more than 30 in any second ("about 30 messages per second"),
-   * and the burst recovers what timer lateness costs.
+   * Telegram: all messages of the bot. Default 27/s with a burst of 2: a bucket lets through at most
+   * capacity + rate x T in any window T, so at most 29 in any second ("about 30 messages per second"): one of
+   * margin for the jitter between the seam and the wire. The burst recovers what timer lateness costs.
    */
   telegramGlobal: BucketSpec;
   /** Telegram: one group or channel (negative chat id). Default 18/min, burst 2: at most 20 in any minute. */
   telegramGroup: BucketSpec;
   /** Telegram: one private chat. Default 1/s, burst 3. */
   telegramPrivate: BucketSpec;
-  /** Discord: all requests of the bot (route buckets are left to discord.js). Default 45/s, burst 5: at most 50 in any second. */
+  /**
+   * Discord: all requests of the bot (route buckets are left to discord.js). Default 45/s, burst 4: at most 49
+   * in any second, one under the global 50 for the same jitter.
+   */
   discordGlobal: BucketSpec;
 }
 
 export const DEFAULT_RATE_LIMITS: RateLimits = {
-  telegramGlobal: { ratePerSecond: 27, capacity: 3 },
+  telegramGlobal: { ratePerSecond: 27, capacity: 2 },
   telegramGroup: { ratePerSecond: 18 / 60, capacity: 2 },
   telegramPrivate: { ratePerSecond: 1, capacity: 3 },
-  discordGlobal: { ratePerSecond: 45, capacity: 5 },
+  discordGlobal: { ratePerSecond: 45, capacity: 4 },
 };
 
-export const DEFAULT_RETRY: RetryOptions = { baseBackoffMs: 1000, maxBackoffMs: 60_000, maxDelayMs: 300_000 };
+export const DEFAULT_RETRY: RetryOptions = {
+  baseBackoffMs: 1000,
+  maxBackoffMs: 60_000,
+  maxDelayMs: 300_000,
+  requestTimeoutMs: 12_000,
+};
 
 /** What happens to a chat on a permanent failure; implemented by the subscription store. */
 export interface ChatEvents {
@@ -56,6 +72,21 @@ export interface ChatEvents {
   chatGone(platform: ChatPlatform, chatId: string, reason: GoneReason): void;
   /** A Telegram group became a supergroup with a new id. */
   chatMigrated(platform: ChatPlatform, fromChatId: string, toChatId: string): void;
+}
+
+/**
+ * What the caller (the outbox worker) is told about each request of a send, and how it withdraws one. The
+ * worker records a row as `attempting` in `onWire` only, so a row is in flight exactly while a request is.
+ */
+export interface WireHooks {
+  /** Called after every wait, right before each request goes on the wire; a throw withdraws the message. */
+  onWire?: () => void;
+  /** A request certainly did not reach the platform (429, connection refused): it is no longer in flight. */
+  onNotSent?: () => void;
+  /** A request may have reached the platform and will be resent, because the platform drops a repeat. */
+  onMaybeSent?: (firstAt: number) => void;
+  /** Aborting abandons the waits (the send rejects with `cancelled`); a request already on the wire finishes. */
+  signal?: AbortSignal;
 }
 
 export interface DeliveryRequest {
@@ -68,6 +99,15 @@ export interface DeliveryRequest {
   method: string;
   /** Epoch ms after which the message is given up; default handed-in time + maxDelayMs. */
   notAfter?: number;
+  /**
+   * How long (ms) after a request that may have reached the platform a resend is still certain not to
+   * duplicate it. Default 0 for `alert` and `reply` (never resent: at most once) and Infinity for `api`
+   * (idempotent calls: getMe, setWebhook, getChatMember); Discord alerts pass their nonce's window.
+   */
+  duplicateSafeMs?: number;
+  /** Epoch ms of an earlier request for this message that may have reached the platform (requeued after a crash). */
+  maybeSentAt?: number;
+  wire?: WireHooks;
 }
 
 export interface DeliveryStats {
@@ -88,6 +128,21 @@ export interface DeliveryOptions {
   onRetry?: (platform: ChatPlatform, kind: DeliveryRequest['kind'], failure: string) => void;
 }
 
+/** A function, not a property read, so TypeScript does not keep a narrowing across an await. */
+function aborted(signal: AbortSignal | undefined): boolean {
+  return signal?.aborted === true;
+}
+
+type CallOutcome<T> = { ok: true; value: T } | { ok: false; error: unknown; timedOut: boolean };
+
+/**
+ * The policy for a request that may have been sent (see README, "Delivery"): AT MOST ONCE. A request that may
+ * have reached the platform (no answer within requestTimeoutMs, a 5xx, a connection reset after sending, a
+ * crash while `attempting`) is never sent again unless the platform itself drops the repeat: Telegram has no
+ * idempotency key, so such a message ends `maybeSent` (row `unknown`); a Discord alert carries a nonce with
+ * enforce_nonce and is resent only within the nonce's window (DISCORD_NONCE_WINDOW_MS). Failures where the
+ * request certainly did not arrive (429, connection refused, DNS, connect timeout, a 4xx answer) are retried.
+ */
 export class Delivery {
   readonly clock: Clock;
   readonly retry: RetryOptions;
@@ -99,6 +154,10 @@ export class Delivery {
   private readonly telegramGroups: KeyedBuckets;
   private readonly telegramPrivate: KeyedBuckets;
   private readonly discordGlobal: TokenBucket;
+  /** Flood waits per chat (`platform:chatId` → epoch ms): nothing goes to that chat before then. */
+  private readonly chatHeldUntil = new Map<string, number>();
+  /** Platform-wide waits (Discord's global 429): nothing goes to that platform before then. */
+  private readonly platformHeldUntil: Record<ChatPlatform, number> = { discord: 0, telegram: 0 };
 
   constructor(options: DeliveryOptions = {}) {
     this.clock = options.clock ?? systemClock;
@@ -114,107 +173,196 @@ export class Delivery {
   }
 
   /**
-   * Runs `call(chatId)` within the platform's limits, retrying by kind of failure: exactly `retry_after` on a
-   * 429, exponential back-off on 5xx and network errors, a resend to the new id after a group migration.
-   * Throws ChatDeliveryError when the message cannot or should no longer be delivered.
+   * Runs `call(chatId, signal)` within the platform's limits, retrying by kind of failure: after exactly
+   * `retry_after` on a 429 (holding back the chat, or the platform for a global limit), with exponential
+   * back-off when the request certainly did not arrive, a resend to the new id after a group migration. Every
+   * request is bounded by requestTimeoutMs (`signal` aborts it). Throws ChatDeliveryError when the message
+   * cannot or should no longer be delivered.
    */
-  async send<T>(request: DeliveryRequest, call: (chatId: string) => Promise<T>): Promise<T> {
+  async send<T>(request: DeliveryRequest, call: (chatId: string, signal: AbortSignal) => Promise<T>): Promise<T> {
     const startedAt = this.clock.now();
     const notAfter = request.notAfter ?? startedAt + this.retry.maxDelayMs;
+    const duplicateSafeMs = request.duplicateSafeMs ?? (request.kind === 'api' ? Number.POSITIVE_INFINITY : 0);
+    const hooks = request.wire ?? {};
     let chatId = request.chatId;
     let backoff = this.retry.baseBackoffMs;
     let migrations = 0;
-    let retryAfterRateLimit = false;
+    let maybeSentAt = request.maybeSentAt;
     const log = this.log.child({ platform: request.platform, chat: chatId, method: request.method });
+    /** The error that ends the send; a deadline passed after a request that may have arrived stays `maybeSent`. */
+    const giveUp = (id: DeliveryErrorId, detail: string, extra: ChatDeliveryError['extra'] = {}): ChatDeliveryError => {
+      if (id !== 'cancelled') this.stats.failed++;
+      const final = id === 'tooLate' && maybeSentAt !== undefined ? 'maybeSent' : id;
+      return new ChatDeliveryError(final, request.platform, chatId, detail, extra);
+    };
     for (let attempt = 1; ; attempt++) {
-      // A retry after a 429 has waited retry_after already: it skips the chat's (now blocked) bucket.
-      await this.acquire(request.platform, chatId, retryAfterRateLimit ? 'api' : request.kind);
-      retryAfterRateLimit = false;
-      if (this.clock.now() > notAfter) {
-        this.stats.failed++;
-        throw new ChatDeliveryError('tooLate', request.platform, chatId, 'deadline passed before sending', {
+      await this.waitForTurn(request, chatId, notAfter, (id, detail) => giveUp(id, detail, { attempts: attempt - 1 }));
+      if (maybeSentAt !== undefined && this.clock.now() - maybeSentAt > duplicateSafeMs) {
+        throw giveUp('maybeSent', 'an earlier request may have arrived and a resend could duplicate it', {
           attempts: attempt - 1,
         });
       }
+      hooks.onWire?.();
       this.stats.calls++;
-      try {
-        const result = await call(chatId);
+      const sentAt = this.clock.now();
+      const outcome = await this.callOnce(call, chatId);
+      if (outcome.ok) {
         this.stats.delivered++;
         if (attempt > 1) log.debug('delivered after retry', { attempt });
-        return result;
-      } catch (error) {
-        const failure: Failure = request.platform === 'telegram' ? classifyTelegram(error) : classifyDiscord(error);
-        const detail = describeError(error);
-        let waitMs: number;
-        switch (failure.kind) {
-          case 'rateLimited':
-            this.stats.rateLimited++;
-            waitMs = failure.retryAfterMs;
-            // Other messages to the same Telegram chat wait too, instead of meeting the same 429.
-            if (request.platform === 'telegram' && chatId !== '') this.chatBucket(chatId).block(waitMs);
-            retryAfterRateLimit = true;
-            break;
-          case 'transient':
-            waitMs = backoff;
-            backoff = Math.min(backoff * 2, this.retry.maxBackoffMs);
-            break;
-          case 'migrated': {
-            if (++migrations > 2) {
-              this.stats.failed++;
-              throw new ChatDeliveryError('migrationLoop', request.platform, chatId, detail);
-            }
-            log.info('chat migrated; resending to the new id', { to: failure.toChatId });
-            this.events?.chatMigrated(request.platform, chatId, failure.toChatId);
-            chatId = failure.toChatId;
-            continue;
-          }
-          case 'gone':
-            this.stats.failed++;
-            log.warn('chat gone', { reason: failure.reason, error: detail });
-            this.events?.chatGone(request.platform, chatId, failure.reason);
-            throw new ChatDeliveryError('chatGone', request.platform, chatId, detail, {
-              status: failure.status,
-              code: failure.code,
-              reason: failure.reason,
-              attempts: attempt,
-            });
-          case 'rejected':
-            this.stats.failed++;
-            log.warn('message rejected', { error: detail });
-            throw new ChatDeliveryError('rejected', request.platform, chatId, detail, {
-              status: failure.status,
-              code: failure.code,
-              attempts: attempt,
-            });
-        }
-        if (this.clock.now() + waitMs > notAfter) {
-          this.stats.failed++;
-          log.warn('giving up: a retry would arrive too late', { waitMs, attempt, error: detail });
-          throw new ChatDeliveryError('tooLate', request.platform, chatId, detail, { attempts: attempt });
-        }
-        this.stats.retried++;
-        try {
-          this.onRetry?.(request.platform, request.kind, failure.kind);
-        } catch {
-          // an observer never breaks delivery
-        }
-        log.debug('retrying', { kind: failure.kind, waitMs, attempt });
-        await this.clock.sleep(waitMs);
+        return outcome.value;
       }
+      const failure: Failure = outcome.timedOut
+        ? { kind: 'transient', mayHaveArrived: true }
+        : request.platform === 'telegram'
+          ? classifyTelegram(outcome.error)
+          : classifyDiscord(outcome.error);
+      const detail = outcome.timedOut
+        ? `no answer within ${this.retry.requestTimeoutMs} ms`
+        : describeError(outcome.error);
+      let waitMs = 0;
+      switch (failure.kind) {
+        case 'rateLimited':
+          this.stats.rateLimited++;
+          hooks.onNotSent?.();
+          // The retry waits in waitForTurn, behind the hold, with every other message to the chat (or platform).
+          if (!this.holdBack(request, chatId, failure.scope, failure.retryAfterMs)) waitMs = failure.retryAfterMs;
+          break;
+        case 'transient':
+          if (failure.mayHaveArrived) {
+            maybeSentAt ??= sentAt;
+            if (this.clock.now() + backoff - maybeSentAt > duplicateSafeMs) {
+              log.warn('the request may have been received; not resending it (at most once)', { error: detail });
+              throw giveUp('maybeSent', detail, { status: failure.status, attempts: attempt });
+            }
+            hooks.onMaybeSent?.(maybeSentAt);
+          } else hooks.onNotSent?.();
+          waitMs = backoff;
+          backoff = Math.min(backoff * 2, this.retry.maxBackoffMs);
+          break;
+        case 'migrated': {
+          hooks.onNotSent?.();
+          if (++migrations > 2) throw giveUp('migrationLoop', detail);
+          log.info('chat migrated; resending to the new id', { to: failure.toChatId });
+          this.events?.chatMigrated(request.platform, chatId, failure.toChatId);
+          chatId = failure.toChatId;
+          continue;
+        }
+        case 'gone':
+          log.warn('chat gone', { reason: failure.reason, error: detail });
+          this.events?.chatGone(request.platform, chatId, failure.reason);
+          throw giveUp('chatGone', detail, {
+            status: failure.status,
+            code: failure.code,
+            reason: failure.reason,
+            attempts: attempt,
+          });
+        case 'rejected':
+          log.warn('message rejected', { error: detail });
+          throw giveUp('rejected', detail, { status: failure.status, code: failure.code, attempts: attempt });
+      }
+      if (this.clock.now() + waitMs > notAfter) {
+        log.warn('giving up: a retry would arrive too late', { waitMs, attempt, error: detail });
+        throw giveUp('tooLate', detail, { attempts: attempt });
+      }
+      this.stats.retried++;
+      try {
+        this.onRetry?.(request.platform, request.kind, failure.kind);
+      } catch {
+        // an observer never breaks delivery
+      }
+      log.debug('retrying', { kind: failure.kind, waitMs, attempt });
+      if (waitMs > 0) await this.clock.sleep(waitMs, hooks.signal);
     }
+  }
+
+  /** One request, bounded by requestTimeoutMs even when the library ignores the abort signal. */
+  private async callOnce<T>(
+    call: (chatId: string, signal: AbortSignal) => Promise<T>,
+    chatId: string,
+  ): Promise<CallOutcome<T>> {
+    const controller = new AbortController();
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<'timeout'>((resolve) => {
+      timer = setTimeout(() => resolve('timeout'), this.retry.requestTimeoutMs);
+    });
+    const answer = Promise.resolve()
+      .then(() => call(chatId, controller.signal))
+      .then(
+        (value): CallOutcome<T> => ({ ok: true, value }),
+        (error: unknown): CallOutcome<T> => ({ ok: false, error, timedOut: false }),
+      );
+    try {
+      const first = await Promise.race([answer, timeout]);
+      if (first !== 'timeout') return first;
+      controller.abort();
+      return { ok: false, error: new Error('request timed out'), timedOut: true };
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /**
+   * Records a 429's wait: for the chat (its queue waits, in order, instead of meeting the same 429) or for the
+   * whole platform. False when there is nothing to hold (a call with no chat): the caller waits by itself.
+   */
+  private holdBack(request: DeliveryRequest, chatId: string, scope: 'chat' | 'platform', waitMs: number): boolean {
+    const until = this.clock.now() + waitMs;
+    if (scope === 'platform') {
+      this.platformHeldUntil[request.platform] = Math.max(this.platformHeldUntil[request.platform], until);
+      return true;
+    }
+    if (chatId === '' || request.kind === 'api') return false;
+    const key = `${request.platform}:${chatId}`;
+    this.chatHeldUntil.set(key, Math.max(this.chatHeldUntil.get(key) ?? 0, until));
+    return true;
+  }
+
+  /** Epoch ms until which nothing may go to this chat (0 when free). */
+  private heldUntil(platform: ChatPlatform, chatId: string): number {
+    const key = `${platform}:${chatId}`;
+    const chatUntil = this.chatHeldUntil.get(key) ?? 0;
+    if (chatUntil !== 0 && chatUntil <= this.clock.now()) this.chatHeldUntil.delete(key);
+    return Math.max(chatUntil, this.platformHeldUntil[platform]);
   }
 
   private chatBucket(chatId: string): TokenBucket {
     return (chatId.startsWith('-') ? this.telegramGroups : this.telegramPrivate).get(chatId);
   }
 
-  /** Waits for the chat's bucket first, then the global one, so a slow group does not hold a global token. */
-  private async acquire(platform: ChatPlatform, chatId: string, kind: DeliveryRequest['kind']): Promise<void> {
-    if (platform === 'discord') {
-      await this.discordGlobal.acquire();
+  /**
+   * Waits for the chat's flood wait and bucket, then the platform's, so a slow group does not hold a global
+   * token. A flood wait that ends after the deadline gives the message up at once instead of waiting for it.
+   */
+  private async waitForTurn(
+    request: DeliveryRequest,
+    chatId: string,
+    notAfter: number,
+    giveUp: (id: DeliveryErrorId, detail: string) => ChatDeliveryError,
+  ): Promise<void> {
+    const signal = request.wire?.signal;
+    const cancelled = (): ChatDeliveryError => giveUp('cancelled', 'withdrawn before sending');
+    for (;;) {
+      if (aborted(signal)) throw cancelled();
+      const now = this.clock.now();
+      const heldUntil = this.heldUntil(request.platform, chatId);
+      if (heldUntil > now) {
+        if (heldUntil > notAfter) {
+          throw giveUp('tooLate', `held back by a rate limit for ${heldUntil - now} ms, past the deadline`);
+        }
+        await this.clock.sleep(heldUntil - now, signal);
+        continue;
+      }
+      try {
+        if (request.platform === 'telegram' && request.kind !== 'api') await this.chatBucket(chatId).acquire(signal);
+        await (request.platform === 'telegram' ? this.telegramGlobal : this.discordGlobal).acquire(signal);
+      } catch (error) {
+        if (aborted(signal)) throw cancelled();
+        throw error;
+      }
+      // A 429 for this chat or platform may have come in while this message waited for a token.
+      if (this.heldUntil(request.platform, chatId) > this.clock.now()) continue;
+      if (this.clock.now() > notAfter) throw giveUp('tooLate', 'deadline passed before sending');
       return;
     }
-    if (kind !== 'api') await this.chatBucket(chatId).acquire();
-    await this.telegramGlobal.acquire();
   }
 }

@@ -2,6 +2,7 @@
 // own step: GET what Discord has, compare field by field after normalising the defaults Discord adds, and PUT
 // only when something differs.
 import type { CommandDefinition, OptionSpec } from '../commands/command.js';
+import { cutText } from '../commands/text.js';
 
 /** Discord's option types. */
 const OPTION_TYPE = { string: 3, integer: 4, boolean: 5, number: 10 } as const;
@@ -29,7 +30,7 @@ export interface DiscordCommandJson {
 }
 
 function cut(text: string, max: number): string {
-  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
+  return cutText(text, max, '…');
 }
 
 function optionJson(option: OptionSpec): DiscordOptionJson {

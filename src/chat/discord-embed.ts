@@ -33,9 +33,13 @@ export interface DiscordEmbed {
   image?: { url: string };
 }
 
-/** Escapes Discord markdown so a body's `*`, `_` or `|` show as typed. */
+/**
+ * Escapes Discord markdown so text shows as typed: `*`, `_`, `~`, `` ` ``, `|`, line-start headings and quotes,
+ * and what could turn into a link or a mention: `[text](url)` (a masked link can hide where it points) and
+ * `<...>` (`<@id>`, `<#id>`, `<@&id>`, `<t:...>`, `<https://...>`). A bare URL stays a visible link.
+ */
 export function escapeDiscordMarkdown(text: string): string {
-  return text.replace(/([\\*_~`|])/g, '\\$1').replace(/^(#{1,3} |> |-# )/gm, '\\$1');
+  return text.replace(/([\\*_~`|[\]<])/g, '\\$1').replace(/^(#{1,3} |> |-# )/gm, '\\$1');
 }
 
 /** A command written the way a Discord user types it. */
@@ -65,7 +69,7 @@ export function renderDiscordEmbed(reply: Reply): DiscordEmbed {
     linkLines.push(`Related: ${related.map((l) => `${l.label} \`${slashCommand(l.command ?? '')}\``).join(', ')}`);
   }
   const sources = reply.links.filter((l) => l.url !== undefined && l.command === undefined);
-  for (const s of sources) linkLines.push(`[${escapeDiscordMarkdown(s.label).replace(/[[\]]/g, '')}](${s.url ?? ''})`);
+  for (const s of sources) linkLines.push(`[${escapeDiscordMarkdown(s.label.replace(/[[\]]/g, ''))}](${s.url ?? ''})`);
   const tail = linkLines.length > 0 ? `\n\n${linkLines.join('\n')}` : '';
 
   const allFields = reply.fields.map((f) => ({

@@ -11,15 +11,19 @@ import {
   type AutocompleteInteraction,
   type ChatInputCommandInteraction,
   type Interaction,
+  type RESTOptions,
 } from 'discord.js';
 import type { Caller, CommandContext, CommandDefinition, OptionValue } from '../commands/command.js';
 import { dispatch, findCommand, type FailureReporter } from '../commands/dispatch.js';
 import type { Reply } from '../commands/reply.js';
+import { cutText } from '../commands/text.js';
 import { GLOSSARY_TOPICS, type Glossary } from '../glossary/types.js';
 import { silentLogger, type Logger } from '../log/logger.js';
-import type { Delivery } from './delivery.js';
+import { RESEND_WINDOW_MS } from '../store/outbox.js';
+import type { Delivery, WireHooks } from './delivery.js';
 import { renderDiscordEmbed } from './discord-embed.js';
 import { describeError } from './errors.js';
+import { wireReportingSender, type OutboxSender } from './outbox-worker.js';
 
 export interface DiscordAdapterOptions {
   token: string;
@@ -41,7 +45,7 @@ export interface DiscordAdapterOptions {
 export interface DiscordAdapter {
   readonly client: Client;
   /** Posts an alert to a channel; `idempotencyKey` becomes the message nonce so a resend is dropped by Discord. */
-  sendAlert(channelId: string, reply: Reply, options: { idempotencyKey: string; notAfter?: number }): Promise<string>;
+  sendAlert(channelId: string, reply: Reply, options: DiscordAlertOptions): Promise<string>;
   stop(): Promise<void>;
 }
 
@@ -54,15 +58,38 @@ const MAX_CHOICES = 25;
 const MAX_CHOICE_NAME = 100;
 
 function choiceName(text: string): string {
-  return text.length <= MAX_CHOICE_NAME ? text : `${text.slice(0, MAX_CHOICE_NAME - 1)}…`;
+  return cutText(text, MAX_CHOICE_NAME, '…');
 }
 
-/** The part of discord.js's REST client alerts use. */
+/** The part of discord.js's REST client alerts use; `signal` aborts the request (the seam's timeout). */
 export interface MessagesRest {
   post(
     route: `/${string}`,
-    options: { body: unknown; files?: { name: string; data: Buffer; contentType?: string }[] },
+    options: {
+      body: unknown;
+      files?: { name: string; data: Buffer; contentType?: string }[];
+      signal?: AbortSignal;
+    },
   ): Promise<unknown>;
+}
+
+/**
+ * discord.js REST settings for the seam to own every retry: no retries of its own, and a rate limit on channel
+ * routes (alerts) thrown as RateLimitError instead of waited out inside the library, so the seam waits with the
+ * message's deadline in view and holds back only that channel (or Discord, for the global limit).
+ */
+export const DISCORD_REST_OPTIONS: Readonly<Pick<RESTOptions, 'retries' | 'rejectOnRateLimit'>> = {
+  retries: 0,
+  rejectOnRateLimit: ['/channels'],
+};
+
+export interface DiscordAlertOptions {
+  idempotencyKey: string;
+  notAfter?: number;
+  /** The outbox worker's hooks: it marks the row in flight right before each request (see delivery.ts). */
+  wire?: WireHooks;
+  /** When an earlier request for this alert may have arrived (requeued after a crash). */
+  maybeSentAt?: number;
 }
 
 /** A reply's chart as a discord.js attachment; the embed shows it through `attachment://<filename>`. */
@@ -72,7 +99,7 @@ function imageFiles(reply: Reply): { attachment: Buffer; name: string; descripti
         {
           attachment: Buffer.from(reply.image.png),
           name: reply.image.filename,
-          description: reply.image.alt.slice(0, 1024),
+          description: cutText(reply.image.alt, 1024),
         },
       ]
     : [];
@@ -80,19 +107,30 @@ function imageFiles(reply: Reply): { attachment: Buffer; name: string; descripti
 
 /**
  * Posts an alert embed to a channel through the delivery seam. The nonce (from the idempotency key) with
- * enforce_nonce makes Discord drop a resend of a message it already created, so a retry after a crash is safe.
+ * enforce_nonce makes Discord drop a resend of a message it already created, so a request that may have arrived
+ * (a timeout, a 5xx, a crash) is resent, but only within the nonce's window (RESEND_WINDOW_MS): at most once.
  */
 export async function sendDiscordAlert(
   rest: MessagesRest,
   delivery: Delivery,
   channelId: string,
   reply: Reply,
-  { idempotencyKey, notAfter }: { idempotencyKey: string; notAfter?: number },
+  { idempotencyKey, notAfter, wire, maybeSentAt }: DiscordAlertOptions,
 ): Promise<string> {
   const message = (await delivery.send(
-    { platform: 'discord', chatId: channelId, kind: 'alert', method: 'channel.send', notAfter },
-    (chat) =>
+    {
+      platform: 'discord',
+      chatId: channelId,
+      kind: 'alert',
+      method: 'channel.send',
+      notAfter,
+      duplicateSafeMs: RESEND_WINDOW_MS.discord,
+      ...(wire ? { wire } : {}),
+      ...(maybeSentAt !== undefined ? { maybeSentAt } : {}),
+    },
+    (chat, signal) =>
       rest.post(Routes.channelMessages(chat), {
+        signal,
         body: {
           embeds: [renderDiscordEmbed(reply)],
           nonce: messageNonce(idempotencyKey),
@@ -107,10 +145,16 @@ export async function sendDiscordAlert(
   return message.id;
 }
 
-/** An outbox sender for Discord alerts on a discord.js REST client (no gateway needed). */
-export function discordAlertSender(rest: MessagesRest, delivery: Delivery) {
-  return (row: { chatId: string; reply: Reply; key: string; notAfter: number }) =>
-    sendDiscordAlert(rest, delivery, row.chatId, row.reply, { idempotencyKey: row.key, notAfter: row.notAfter });
+/** An outbox sender for Discord alerts on a discord.js REST client (no gateway needed; see DISCORD_REST_OPTIONS). */
+export function discordAlertSender(rest: MessagesRest, delivery: Delivery): OutboxSender {
+  return wireReportingSender((row, _onPartSent, context) =>
+    sendDiscordAlert(rest, delivery, row.chatId, row.reply, {
+      idempotencyKey: row.key,
+      notAfter: row.notAfter,
+      ...(context ? { wire: context.wire } : {}),
+      ...(context?.maybeSentAt !== undefined ? { maybeSentAt: context.maybeSentAt } : {}),
+    }),
+  );
 }
 
 export async function startDiscordAdapter(options: DiscordAdapterOptions): Promise<DiscordAdapter> {
@@ -118,8 +162,12 @@ export async function startDiscordAdapter(options: DiscordAdapterOptions): Promi
   const deferAfterMs = options.deferAfterMs ?? 1500;
   const client = new Client({
     intents: [GatewayIntentBits.Guilds],
-    // Our Delivery owns retries of 5xx and network errors; discord.js keeps its route buckets and 429 handling.
-    rest: { ...(options.apiBase ? { api: options.apiBase } : {}), retries: 0, globalRequestsPerSecond: 50 },
+    // Our Delivery owns retries and the waits after a 429 on channel routes; discord.js keeps its route buckets.
+    rest: {
+      ...(options.apiBase ? { api: options.apiBase } : {}),
+      ...DISCORD_REST_OPTIONS,
+      globalRequestsPerSecond: 50,
+    },
   });
   const delivery = options.delivery;
 
@@ -153,7 +201,8 @@ export async function startDiscordAdapter(options: DiscordAdapterOptions): Promi
       options.reportFailure,
     );
     // Reply at once when the handler is quick (one request); defer when it is marked slow or takes longer
-    // than deferAfterMs, then edit the deferred reply (Discord's 3 s acknowledgement deadline).
+    // than deferAfterMs, then edit the deferred reply (Discord's 3 s acknowledgement deadline). Errors are shown
+    // to the caller only, either way.
     let deadline: NodeJS.Timeout | undefined;
     const timer = definition?.slow
       ? Promise.resolve('defer' as const)
@@ -161,8 +210,22 @@ export async function startDiscordAdapter(options: DiscordAdapterOptions): Promi
     const first = await Promise.race([answer, timer]);
     clearTimeout(deadline);
     if (first === 'defer') {
+      // Deferred publicly, so that a slow answer (a chart) is seen by the channel as a quick one would be.
       await send('interaction.deferReply', () => interaction.deferReply());
       const reply = await answer;
+      if (reply.error) {
+        // A deferred reply cannot turn ephemeral, and the first follow-up would fill the public "thinking…"
+        // message: remove that message, then show the error to the caller only, as a quick error is.
+        await send('interaction.deleteReply', () => interaction.deleteReply());
+        await send('interaction.followUp', () =>
+          interaction.followUp({
+            embeds: [renderDiscordEmbed(reply)],
+            allowedMentions: { parse: [] },
+            flags: MessageFlags.Ephemeral,
+          }),
+        );
+        return;
+      }
       await send('interaction.editReply', () =>
         interaction.editReply({ embeds: [renderDiscordEmbed(reply)], files: imageFiles(reply) }),
       );
@@ -189,7 +252,7 @@ export async function startDiscordAdapter(options: DiscordAdapterOptions): Promi
     }
     return (options.symbols?.(typed) ?? [])
       .slice(0, MAX_CHOICES)
-      .map((s) => ({ name: choiceName(s), value: s.slice(0, 100) }));
+      .map((s) => ({ name: choiceName(s), value: cutText(s, 100) }));
   };
 
   const onAutocomplete = async (interaction: AutocompleteInteraction): Promise<void> => {

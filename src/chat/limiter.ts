@@ -1,5 +1,6 @@
 // Token buckets: a bucket holds up to `capacity` tokens and gains `ratePerSecond` tokens a second; a send takes
-// one. `acquire` waits (on the injected clock) until a token is free. Waiters are served in arrival order.
+// one. `acquire` waits (on the injected clock) until a token is free. Waiters are served in arrival order, and a
+// waiter whose signal aborts (a stopping worker) leaves the queue without taking a token.
 import type { Clock } from './clock.js';
 
 export interface BucketSpec {
@@ -8,11 +9,21 @@ export interface BucketSpec {
   capacity: number;
 }
 
+interface Waiter {
+  take(): void;
+}
+
+function abortError(): Error {
+  return Object.assign(new Error('the wait for a send slot was aborted'), { name: 'AbortError' });
+}
+
 export class TokenBucket {
   private tokens: number;
   private updatedAt: number;
-  /** The tail of the waiters' queue: waiters are served in arrival order. */
-  private queue: Promise<void> = Promise.resolve();
+  private readonly waiters: Waiter[] = [];
+  private pumping = false;
+  /** Cuts the pump's sleep short once every waiter has left. */
+  private pumpSleep: AbortController | undefined;
 
   constructor(
     readonly spec: BucketSpec,
@@ -41,25 +52,54 @@ export class TokenBucket {
   /**
    * Waits until a token is free and takes it. Each waiter takes its token only once it is really there (not
    * a reservation computed in advance), so an event-loop stall cannot release the queue as one burst.
+   * Rejects with an AbortError, having taken nothing, when `signal` aborts first.
    */
-  async acquire(): Promise<void> {
-    const turn = this.queue.then(async () => {
-      for (let wait = this.tryTake(); wait > 0; wait = this.tryTake()) await this.clock.sleep(Math.max(1, wait));
+  async acquire(signal?: AbortSignal): Promise<void> {
+    if (signal?.aborted === true) throw abortError();
+    if (this.waiters.length === 0 && this.tryTake() === 0) return;
+    await new Promise<void>((resolve, reject) => {
+      const onAbort = (): void => {
+        const index = this.waiters.indexOf(waiter);
+        if (index >= 0) this.waiters.splice(index, 1);
+        if (this.waiters.length === 0) this.pumpSleep?.abort();
+        reject(abortError());
+      };
+      const waiter: Waiter = {
+        take: () => {
+          signal?.removeEventListener('abort', onAbort);
+          resolve();
+        },
+      };
+      signal?.addEventListener('abort', onAbort, { once: true });
+      this.waiters.push(waiter);
+      void this.pump();
     });
-    this.queue = turn.catch(() => undefined);
-    await turn;
   }
 
-  /** Takes no token for the next `ms` (the platform said "retry after"): later waiters queue behind it. */
-  block(ms: number): void {
-    this.refill(this.clock.now());
-    this.tokens = Math.min(this.tokens, 0) - (ms / 1000) * this.spec.ratePerSecond;
+  /** Hands tokens to the waiters in order as they become free; one pump per bucket at a time. */
+  private async pump(): Promise<void> {
+    if (this.pumping) return;
+    this.pumping = true;
+    try {
+      while (this.waiters.length > 0) {
+        const waitMs = this.tryTake();
+        if (waitMs === 0) {
+          this.waiters.shift()?.take();
+          continue;
+        }
+        this.pumpSleep = new AbortController();
+        await this.clock.sleep(Math.max(1, waitMs), this.pumpSleep.signal);
+      }
+    } finally {
+      this.pumping = false;
+      this.pumpSleep = undefined;
+    }
   }
 
-  /** True when the bucket is full again and idle, so a keyed map may drop it. */
+  /** True when the bucket is full again and nobody waits, so a keyed map may drop it. */
   idle(): boolean {
     this.refill(this.clock.now());
-    return this.tokens >= this.spec.capacity;
+    return this.waiters.length === 0 && this.tokens >= this.spec.capacity;
   }
 }
 

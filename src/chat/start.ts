@@ -10,7 +10,14 @@ import { SqliteSubscriptionStore } from '../store/subscriptions.js';
 import { systemClock, type Clock } from './clock.js';
 import { Delivery, type DeliveryOptions } from './delivery.js';
 import { discordAlertSender, startDiscordAdapter, type DiscordAdapter } from './discord.js';
-import { OutboxWorker, subscriptionChatEvents, type OutboxEvents, type OutboxSender } from './outbox-worker.js';
+import { describeError } from './errors.js';
+import {
+  OutboxWorker,
+  subscriptionChatEvents,
+  wireReportingSender,
+  type OutboxEvents,
+  type OutboxSender,
+} from './outbox-worker.js';
 import { startTelegramAdapter, type TelegramAdapter } from './telegram.js';
 
 export type ChatConfig = Pick<
@@ -22,7 +29,8 @@ export type ChatConfig = Pick<
   | 'TELEGRAM_WEBHOOK_URL'
   | 'TELEGRAM_WEBHOOK_SECRET'
   | 'TELEGRAM_WEBHOOK_PORT'
->;
+> &
+  Partial<Pick<Config, 'TELEGRAM_CONFLICT_MAX_S'>>;
 
 export interface StartChatOptions {
   config: ChatConfig;
@@ -40,6 +48,8 @@ export interface StartChatOptions {
   delivery?: Omit<DeliveryOptions, 'events' | 'log' | 'clock'>;
   /** Observers of the outbox worker's outcomes (metrics). */
   outboxEvents?: OutboxEvents;
+  /** A chat part stopped for good and cannot recover by itself (Telegram polling): main stops the bot. */
+  onFatal?: (reason: string) => void;
 }
 
 export interface ChatRuntime {
@@ -60,11 +70,24 @@ export async function startChat(options: StartChatOptions): Promise<ChatRuntime>
   const recovered = outbox.recoverInFlight({ now: clock.now() });
   if (recovered.requeued + recovered.unknown > 0)
     log.warn('outbox rows were in flight at the last shutdown', { ...recovered });
+  // The worker exists before the seam so that it reports rows dropped for a gone chat; the adapters fill in
+  // its senders below and it starts once they are there.
+  const senders: { discord?: OutboxSender; telegram?: OutboxSender } = {};
+  const worker = new OutboxWorker({
+    outbox,
+    clock,
+    senders,
+    log,
+    ...(options.outboxEvents ? { events: options.outboxEvents } : {}),
+  });
   const delivery = new Delivery({
     ...options.delivery,
     clock,
     log,
-    events: subscriptionChatEvents(subscriptions, outbox),
+    events: subscriptionChatEvents(subscriptions, outbox, {
+      now: () => clock.now(),
+      onDropped: (rows, reason) => worker.recordDropped(rows, reason),
+    }),
   });
   const context = (caller: Parameters<Parameters<typeof startDiscordAdapter>[0]['context']>[0]) => ({
     services: { ...options.services, glossary: options.glossary, subscriptions },
@@ -73,7 +96,6 @@ export async function startChat(options: StartChatOptions): Promise<ChatRuntime>
     commands: options.commands,
   });
   const reportFailure = (error: unknown, command: string): void => log.error('command failed', { command, error });
-  const senders: { discord?: OutboxSender; telegram?: OutboxSender } = {};
 
   let discord: DiscordAdapter | undefined;
   if (config.DISCORD_TOKEN) {
@@ -112,18 +134,21 @@ export async function startChat(options: StartChatOptions): Promise<ChatRuntime>
       delivery,
       reportFailure,
       log,
+      ...(config.TELEGRAM_CONFLICT_MAX_S !== undefined
+        ? { polling: { retry: { conflictGiveUpMs: config.TELEGRAM_CONFLICT_MAX_S * 1000 } } }
+        : {}),
+      onPollingFailed: (error) => options.onFatal?.(`telegram polling stopped: ${describeError(error)}`),
     });
     const adapter = telegram;
-    senders.telegram = (row, onPartSent) =>
-      adapter.sendAlert(row.chatId, row.reply, { notAfter: row.notAfter, fromPart: row.partsSent, onPartSent });
+    senders.telegram = wireReportingSender((row, onPartSent, context) =>
+      adapter.sendAlert(row.chatId, row.reply, {
+        notAfter: row.notAfter,
+        fromPart: row.partsSent,
+        ...(onPartSent ? { onPartSent } : {}),
+        ...(context ? { wire: context.wire } : {}),
+      }),
+    );
   }
-  const worker = new OutboxWorker({
-    outbox,
-    clock,
-    senders,
-    log,
-    ...(options.outboxEvents ? { events: options.outboxEvents } : {}),
-  });
   worker.start(options.drainEveryMs ?? 1000);
   return {
     subscriptions,

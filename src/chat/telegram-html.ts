@@ -1,6 +1,7 @@
 // Renders a Reply as Telegram HTML (parse_mode "HTML"): escapes &, < and >, bolds the title and field names,
 // and splits at line boundaries into several messages when the text passes Telegram's 4096 characters.
 import type { Reply, ReplyLevel } from '../commands/reply.js';
+import { cutIndex } from '../commands/text.js';
 
 export const TELEGRAM_MESSAGE_LIMIT = 4096;
 
@@ -46,7 +47,7 @@ export function renderTelegramLines(reply: Reply): string[] {
   return lines;
 }
 
-/** Cuts one over-long line at spaces (never inside an `&...;` entity) into pieces of at most `max` characters. */
+/** Cuts one over-long line at spaces (never inside an `&...;` entity or a grapheme) into pieces of at most `max` characters. */
 function splitLongLine(line: string, max: number): string[] {
   const pieces: string[] = [];
   let rest = line;
@@ -56,6 +57,8 @@ function splitLongLine(line: string, max: number): string[] {
       at = max;
       const amp = rest.lastIndexOf('&', at);
       if (amp > at - 8 && amp > 0 && rest.indexOf(';', amp) >= at) at = amp;
+      // Nor inside an emoji: half a surrogate pair makes the message invalid UTF-8.
+      at = cutIndex(rest, at);
     }
     pieces.push(rest.slice(0, at));
     rest = rest.slice(at).replace(/^ /, '');

@@ -12,8 +12,11 @@ import { reply as makeReply, type Reply } from '../commands/reply.js';
 import { fitText } from '../commands/text.js';
 import type { Glossary } from '../glossary/types.js';
 import { silentLogger, type Logger } from '../log/logger.js';
-import type { Delivery, DeliveryRequest } from './delivery.js';
+import type { Delivery, DeliveryRequest, WireHooks } from './delivery.js';
 import { describeError } from './errors.js';
+import { wireReportingSender, type OutboxSender } from './outbox-worker.js';
+import { PollingGuard, type PollingGuardOptions, type PollingStatus } from './polling.js';
+import { registerTelegramCommands } from './telegram-commands.js';
 import { escapeHtml, renderTelegramHtml } from './telegram-html.js';
 
 export interface TelegramAdapterOptions {
@@ -28,6 +31,10 @@ export interface TelegramAdapterOptions {
   delivery: Delivery;
   reportFailure: FailureReporter;
   log?: Logger;
+  /** Retries of getUpdates in polling mode (src/chat/polling.ts). */
+  polling?: PollingGuardOptions;
+  /** Polling stopped for good (a 409 past its budget, a revoked token): the bot receives nothing any more. */
+  onPollingFailed?: (error: unknown) => void;
 }
 
 export interface AlertProgress {
@@ -36,6 +43,8 @@ export interface AlertProgress {
   fromPart?: number;
   /** Called after each part is accepted, with how many are now sent. */
   onPartSent?: (partsSent: number) => void;
+  /** The outbox worker's hooks: it marks the row in flight right before each request (see delivery.ts). */
+  wire?: WireHooks;
 }
 
 export interface TelegramAdapter {
@@ -44,10 +53,13 @@ export interface TelegramAdapter {
   sendAlert(chatId: string, reply: Reply, progress?: AlertProgress): Promise<string>;
   /** The port of the webhook server, in webhook mode. */
   readonly webhookPort: number | undefined;
+  /** Whether long polling works (for /healthz); undefined in webhook mode. */
+  pollingStatus(): PollingStatus | undefined;
   stop(): Promise<void>;
 }
 
-type CallApi = (method: string, payload: Record<string, unknown>) => Promise<unknown>;
+/** telegraf's callApi; `signal` aborts the request (the seam's own timeout, well under telegraf's 500 s). */
+type CallApi = (method: string, payload: Record<string, unknown>, extra?: { signal?: AbortSignal }) => Promise<unknown>;
 
 const ADMIN_STATUSES = new Set(['creator', 'administrator']);
 const INLINE_RESULTS = 20;
@@ -76,29 +88,44 @@ export async function sendTelegramReply(
     if (!part) continue;
     const method = part.kind === 'photo' ? 'sendPhoto' : 'sendMessage';
     await delivery.send(
-      { platform: 'telegram', chatId: current, kind, method, notAfter: progress.notAfter },
-      (chat) => {
+      {
+        platform: 'telegram',
+        chatId: current,
+        kind,
+        method,
+        notAfter: progress.notAfter,
+        ...(progress.wire ? { wire: progress.wire } : {}),
+      },
+      (chat, signal) => {
         current = chat;
         const replyTo =
           index === 0 && progress.replyTo !== undefined && chat === chatId
             ? { reply_parameters: { message_id: progress.replyTo, allow_sending_without_reply: true } }
             : {};
         if (part.kind === 'photo' && reply.image) {
-          return call('sendPhoto', {
-            chat_id: chat,
-            photo: { source: Buffer.from(reply.image.png), filename: reply.image.filename },
-            caption: escapeHtml(reply.title).slice(0, 1024),
-            parse_mode: 'HTML',
-            ...replyTo,
-          });
+          return call(
+            'sendPhoto',
+            {
+              chat_id: chat,
+              photo: { source: Buffer.from(reply.image.png), filename: reply.image.filename },
+              caption: escapeHtml(reply.title).slice(0, 1024),
+              parse_mode: 'HTML',
+              ...replyTo,
+            },
+            { signal },
+          );
         }
-        return call('sendMessage', {
-          chat_id: chat,
-          text: part.kind === 'text' ? part.text : '',
-          parse_mode: 'HTML',
-          link_preview_options: { is_disabled: true },
-          ...replyTo,
-        });
+        return call(
+          'sendMessage',
+          {
+            chat_id: chat,
+            text: part.kind === 'text' ? part.text : '',
+            parse_mode: 'HTML',
+            link_preview_options: { is_disabled: true },
+            ...replyTo,
+          },
+          { signal },
+        );
       },
     );
     progress.onPartSent?.(index + 1);
@@ -116,10 +143,17 @@ export async function startTelegramAdapter(options: TelegramAdapterOptions): Pro
   type RawCall = (method: string, payload: unknown, extra?: unknown) => Promise<unknown>;
   // The unwrapped call: used only inside delivery.send.
   const original = bot.telegram.callApi.bind(bot.telegram) as unknown as RawCall;
-  const call: CallApi = (method, payload) => original(method, payload);
-  // telegraf's own calls (getMe, deleteWebhook, setWebhook) pass the seam too; getUpdates (long polling) does not.
+  const call: CallApi = (method, payload, extra) => original(method, payload, extra);
+  const guard = options.webhook ? undefined : new PollingGuard({ log, ...options.polling });
+  // telegraf's own calls (getMe, deleteWebhook, setWebhook) pass the seam too; getUpdates (long polling) does not:
+  // the polling guard retries it. Only the polling loop passes an AbortController; the offset sync on stop does not.
   const wrapped: RawCall = (method, payload, extra) => {
-    if (method === 'getUpdates') return original(method, payload, extra);
+    if (method === 'getUpdates') {
+      const signal = (extra as { signal?: AbortSignal } | undefined)?.signal;
+      return guard && signal
+        ? guard.call(() => original(method, payload, extra), signal)
+        : original(method, payload, extra);
+    }
     const chatId = (payload as { chat_id?: unknown } | undefined)?.chat_id;
     return delivery.send(
       { platform: 'telegram', chatId: chatId === undefined ? '' : String(chatId), kind: 'api', method },
@@ -227,6 +261,22 @@ export async function startTelegramAdapter(options: TelegramAdapterOptions): Pro
   });
   bot.catch((error) => log.error('telegraf error', { error: describeError(error) }));
 
+  // The command menu, from the same definitions; a failure here costs the menu only, not the bot.
+  try {
+    const registered = await registerTelegramCommands(
+      (method, payload) =>
+        delivery.send(
+          { platform: 'telegram', chatId: '', kind: 'api', method, notAfter: delivery.clock.now() + 10_000 },
+          () => call(method, payload),
+        ),
+      options.commands,
+    );
+    if (registered.skipped.length > 0) log.warn('commands left out of the menu', { skipped: registered.skipped });
+    if (registered.changed) log.info('command menu registered', { differences: registered.differences });
+  } catch (error) {
+    log.warn('could not register the command menu', { error: describeError(error) });
+  }
+
   let server: Server | undefined;
   let webhookPort: number | undefined;
   const allowedUpdates = ['message', 'inline_query'] as const;
@@ -246,10 +296,26 @@ export async function startTelegramAdapter(options: TelegramAdapterOptions): Pro
     log.info('receiving updates by webhook', { path: url.pathname, port: webhookPort });
   } else {
     await new Promise<void>((resolve, reject) => {
-      bot.launch({ allowedUpdates: [...allowedUpdates] }, resolve).catch((error: unknown) => {
-        log.error('polling stopped', { error: describeError(error) });
-        reject(error instanceof Error ? error : new Error(String(error)));
-      });
+      let launched = false;
+      bot
+        .launch({ allowedUpdates: [...allowedUpdates] }, () => {
+          launched = true;
+          resolve();
+        })
+        .then(() => guard?.finish())
+        .catch((error: unknown) => {
+          guard?.finish(error);
+          if (!launched) {
+            log.error('polling could not start', { error: describeError(error) });
+            reject(error instanceof Error ? error : new Error(String(error)));
+            return;
+          }
+          // Without this the process would run on, answering nothing, and no supervisor would notice.
+          log.error('telegram polling stopped and cannot recover: the bot receives no updates', {
+            error: describeError(error),
+          });
+          options.onPollingFailed?.(error);
+        });
     });
     log.info('polling for updates', { bot: bot.botInfo?.username });
   }
@@ -257,6 +323,7 @@ export async function startTelegramAdapter(options: TelegramAdapterOptions): Pro
   return {
     bot,
     webhookPort,
+    pollingStatus: () => guard?.status(),
     sendAlert: (chatId, reply, progress = {}) => sendTelegramReply(call, delivery, chatId, reply, 'alert', progress),
     async stop() {
       await Promise.all(pending);
@@ -278,15 +345,14 @@ export async function startTelegramAdapter(options: TelegramAdapterOptions): Pro
  * An outbox sender for Telegram alerts on telegraf's Telegram client alone (no polling), e.g. in a worker
  * process: each part through the Delivery seam, resuming after the parts already sent.
  */
-export function telegramAlertSender(telegram: { callApi: unknown }, delivery: Delivery) {
-  const call = (telegram.callApi as (m: string, p: unknown) => Promise<unknown>).bind(telegram) as CallApi;
-  return (
-    row: { chatId: string; reply: Reply; notAfter: number; partsSent: number },
-    onPartSent: (n: number) => void,
-  ) =>
+export function telegramAlertSender(telegram: { callApi: unknown }, delivery: Delivery): OutboxSender {
+  const call = (telegram.callApi as CallApi).bind(telegram);
+  return wireReportingSender((row, onPartSent, context) =>
     sendTelegramReply(call, delivery, row.chatId, row.reply, 'alert', {
       notAfter: row.notAfter,
       fromPart: row.partsSent,
-      onPartSent,
-    });
+      ...(onPartSent ? { onPartSent } : {}),
+      ...(context ? { wire: context.wire } : {}),
+    }),
+  );
 }

@@ -4,6 +4,7 @@ import { parseWords, splitWords, validateArguments } from './arguments.js';
 import type { CommandContext, CommandDefinition, OptionValue } from './command.js';
 import { userError } from './errors.js';
 import type { Reply } from './reply.js';
+import { cutText } from './text.js';
 
 export type CommandInput =
   | { name: string; kind: 'words'; words: readonly string[] }
@@ -23,7 +24,8 @@ export async function dispatch(
   reportFailure: FailureReporter,
 ): Promise<Reply> {
   const command = findCommand(context.commands, input.name);
-  if (!command) return userError('unknownCommand', { name: input.name.slice(0, 40) });
+  // Cut by graphemes: a half emoji is a lone surrogate, which Telegram refuses (and the reply would be lost).
+  if (!command) return userError('unknownCommand', { name: cutText(input.name, 40, '…') });
   if (command.requires?.includes('manageSubscriptions') && !context.caller.canManageSubscriptions) {
     return userError('notPermitted', {
       why: `"${command.name}" changes this chat's alerts, so it needs the Manage Channels permission (Discord) or a chat administrator (Telegram).`,

@@ -2,6 +2,33 @@
 
 const SENTENCE_END = /[.!?](?=\s)|\n/g;
 
+const GRAPHEMES = new Intl.Segmenter(undefined, { granularity: 'grapheme' });
+
+const isHighSurrogate = (unit: number): boolean => unit >= 0xd800 && unit <= 0xdbff;
+
+/**
+ * The largest index at or before `at` where `text` may be cut: between two graphemes, so an emoji (a surrogate
+ * pair, a ZWJ family, a flag) or a letter with its accents stays whole. A lone surrogate is what the Bot API
+ * refuses. When a single grapheme is longer than `at` (a run of combining marks), cut between code points.
+ */
+export function cutIndex(text: string, at: number): number {
+  if (at >= text.length) return text.length;
+  if (at <= 0) return 0;
+  const start = GRAPHEMES.segment(text).containing(at)?.index ?? at;
+  if (start > 0) return start;
+  return isHighSurrogate(text.charCodeAt(at - 1)) ? at - 1 : at;
+}
+
+/**
+ * Cuts `text` to at most `maxUnits` UTF-16 code units (what `.length` counts, and what Telegram and Discord
+ * limits count), never inside a grapheme; `ellipsis` is appended when something was cut and counts in the limit.
+ */
+export function cutText(text: string, maxUnits: number, ellipsis = ''): string {
+  if (text.length <= maxUnits) return text;
+  const budget = Math.max(0, maxUnits - ellipsis.length);
+  return text.slice(0, cutIndex(text, budget)) + ellipsis;
+}
+
 /**
  * Fits `text` into `maxChars`, cutting after the last whole sentence that fits (else the last whole word) and
  * appending `pointer` (how to read the rest). Never cuts inside a word.

@@ -94,6 +94,11 @@ export const envSchema = z.object({
   TELEGRAM_WEBHOOK_URL: optionalUrl,
   /** Port the webhook listens on (behind the proxy that terminates TELEGRAM_WEBHOOK_URL); not HTTP_PORT. */
   TELEGRAM_WEBHOOK_PORT: z.coerce.number().int().min(1).max(65_535).default(8443),
+  /**
+   * How long (s) getUpdates may answer 409 Conflict (another instance polls with the same token) before the bot
+   * stops with exit code 1 for its supervisor to restart it. A deploy overlap ends within seconds.
+   */
+  TELEGRAM_CONFLICT_MAX_S: z.coerce.number().int().min(0).max(3600).default(60),
   TELEGRAM_WEBHOOK_SECRET: z.preprocess(
     emptyAsUndefined,
     z

@@ -1,5 +1,6 @@
-// What /healthz answers: healthy when every enabled venue polled successfully within a few fast cycles and the
-// outbox is draining (no alert waiting longer than a bound). Each failed rule gives one reason in words.
+// What /healthz answers: healthy when every enabled venue polled successfully within a few fast cycles, the
+// outbox is draining (no alert waiting longer than a bound) and Telegram long polling works (when the bot polls).
+// Each failed rule gives one reason in words.
 import type { VenueHealth } from '../domain/market.js';
 
 export interface HealthRules {
@@ -19,6 +20,15 @@ export interface HealthSources {
   now: () => number;
   /** When the bot started (same clock as `now`): a venue not polled yet is judged from here, a grace period. */
   startedAt: number;
+  /** Telegram long polling (src/chat/polling.ts); absent or undefined when the bot does not poll. */
+  telegramPolling?: () => TelegramPollingHealth | undefined;
+}
+
+/** The part of the polling status health reads. */
+export interface TelegramPollingHealth {
+  state: 'starting' | 'ok' | 'retrying' | 'failed' | 'stopped';
+  reason: string | null;
+  since: number;
 }
 
 export interface VenueVerdict {
@@ -35,6 +45,8 @@ export interface HealthReport {
   reasons: string[];
   venues: VenueVerdict[];
   outbox: { oldestPendingAgeSec: number | null; ok: boolean } | null;
+  /** null when the bot does not poll Telegram. */
+  telegramPolling: { state: TelegramPollingHealth['state']; downForSec: number | null; ok: boolean } | null;
   /** The bound a venue's last success is held to, seconds. */
   staleAfterSec: number;
 }
@@ -87,5 +99,18 @@ export function checkHealth(sources: HealthSources, rules: HealthRules): HealthR
       );
     }
   }
-  return { ok: reasons.length === 0, reasons, venues, outbox, staleAfterSec: seconds(staleAfterMs) };
+  let telegramPolling: HealthReport['telegramPolling'] = null;
+  const polling = sources.telegramPolling?.();
+  if (polling) {
+    const down = polling.state === 'retrying' || polling.state === 'failed';
+    const downForSec = down ? seconds(Math.max(0, now - polling.since)) : null;
+    telegramPolling = { state: polling.state, downForSec, ok: !down };
+    if (down) {
+      reasons.push(
+        `telegram polling ${polling.state === 'failed' ? 'stopped' : 'failing'} for ${downForSec} s` +
+          `${polling.reason ? `: ${polling.reason}` : ''}`,
+      );
+    }
+  }
+  return { ok: reasons.length === 0, reasons, venues, outbox, telegramPolling, staleAfterSec: seconds(staleAfterMs) };
 }

@@ -143,6 +143,13 @@ export const MIGRATIONS: readonly string[] = [
     updated_at INTEGER NOT NULL
   ) STRICT;
   `,
+  // 4: per-destination delivery lanes (src/chat/outbox-worker.ts): each chat's next pending row by index, and
+  // when a request for a row may have arrived unconfirmed (a Discord row requeued after a crash, resent only
+  // while its nonce still dedupes).
+  `
+  ALTER TABLE chat_outbox ADD COLUMN maybe_sent_at INTEGER;
+  CREATE INDEX chat_outbox_lane ON chat_outbox (platform, chat_id, id) WHERE state = 'pending';
+  `,
 ];
 
 export interface MigrationResult {

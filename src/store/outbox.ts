@@ -1,18 +1,27 @@
 // The alert outbox: each alert for each destination is written BEFORE it is sent, under an idempotency key
 // (alert id + destination), and marked sent only after the platform accepted it.
 //
-// A process killed at any moment leaves each row pending (never tried: sent after restart), sent (done) or
-// attempting (the call was in flight). `recoverInFlight` resolves the attempting rows at start-up:
-// - Discord: back to pending. Channel messages carry a nonce derived from the key with enforce_nonce, so
-//   Discord drops the repeat if the first call did arrive: exactly once.
-// - Telegram: the Bot API has no idempotency key, so a resend could duplicate. We mark them `unknown` and do
-//   not resend (at most once for the one message per chat that was in flight; every other alert exactly once).
-//   `telegramInFlight: 'resend'` chooses at least once instead.
+// A row is `attempting` only while a request for it is on the wire: the worker marks it after every wait (rate
+// limits, flood waits) and puts it back to `pending` when a request certainly did not arrive or one part of a
+// split message was accepted. So a process killed at any moment leaves each row pending (not sent, or sent up
+// to `parts_sent`: resumed after restart), sent, failed, unknown, or attempting: in flight, at most one per
+// destination (the worker sends each destination's rows one at a time, in order). `recoverInFlight` resolves
+// the attempting rows at start-up under the one policy for "may have been sent", at most once:
+// - Telegram: the Bot API has no idempotency key, so a resend could duplicate: `unknown`, not resent.
+// - Discord: channel messages carry a nonce derived from the key with enforce_nonce, and Discord drops a repeat
+//   for a few minutes: back to pending (with `maybe_sent_at`) while within RESEND_WINDOW_MS, else `unknown`.
 import type Database from 'better-sqlite3';
 import type { Reply } from '../commands/reply.js';
 
 export type OutboxPlatform = 'discord' | 'telegram';
 export type OutboxState = 'pending' | 'attempting' | 'sent' | 'failed' | 'unknown';
+
+/**
+ * How long (ms) after a request that may have arrived a resend is still dropped by the platform as a repeat:
+ * Telegram never (no idempotency key); Discord for its nonce's window, which Discord describes as "the past few
+ * minutes": we trust one minute.
+ */
+export const RESEND_WINDOW_MS: Readonly<Record<OutboxPlatform, number>> = { discord: 60_000, telegram: 0 };
 
 export interface OutboxItem {
   alertId: string;
@@ -31,6 +40,8 @@ export interface OutboxRow extends OutboxItem {
   attempts: number;
   /** Messages of a split reply already accepted (Telegram splits long alerts). */
   partsSent: number;
+  /** Epoch ms of a request that may have arrived without confirmation (a Discord row requeued after a crash). */
+  maybeSentAt: number | null;
 }
 
 export function idempotencyKey(alertId: string, platform: OutboxPlatform, chatId: string): string {
@@ -49,6 +60,7 @@ interface Row {
   parts_sent: number;
   created_at: number;
   not_after: number;
+  maybe_sent_at: number | null;
 }
 
 function toRow(row: Row): OutboxRow {
@@ -62,6 +74,7 @@ function toRow(row: Row): OutboxRow {
     state: row.state,
     attempts: row.attempts,
     partsSent: row.parts_sent,
+    maybeSentAt: row.maybe_sent_at,
     createdAt: row.created_at,
     notAfter: row.not_after,
   };
@@ -118,22 +131,44 @@ export class SqliteOutbox {
         (idempotency_key, alert_id, platform, chat_id, reply, state, created_at, not_after)
         VALUES (?, ?, ?, ?, ?, 'pending', ?, ?)`),
       pending: db.prepare(`SELECT * FROM chat_outbox WHERE state = 'pending' AND platform = ? ORDER BY id LIMIT ?`),
+      destinations: db.prepare(
+        `SELECT chat_id FROM chat_outbox WHERE state = 'pending' AND platform = ? GROUP BY chat_id ORDER BY MIN(id)`,
+      ),
+      nextPending: db.prepare(
+        `SELECT * FROM chat_outbox WHERE state = 'pending' AND platform = ? AND chat_id = ? ORDER BY id LIMIT 1`,
+      ),
       attempting: db.prepare(
         `UPDATE chat_outbox SET state = 'attempting', attempts = attempts + 1, attempted_at = ? WHERE id = ? AND state = 'pending'`,
       ),
-      partSent: db.prepare(`UPDATE chat_outbox SET parts_sent = ? WHERE id = ?`),
-      sent: db.prepare(`UPDATE chat_outbox SET state = 'sent', done_at = ?, error = NULL WHERE id = ?`),
+      reattempting: db.prepare(
+        `UPDATE chat_outbox SET attempts = attempts + 1, attempted_at = ? WHERE id = ? AND state = 'attempting'`,
+      ),
+      notSent: db.prepare(`UPDATE chat_outbox SET state = 'pending' WHERE id = ? AND state = 'attempting'`),
+      maybeSent: db.prepare(`UPDATE chat_outbox SET maybe_sent_at = COALESCE(maybe_sent_at, ?) WHERE id = ?`),
+      partSent: db.prepare(
+        `UPDATE chat_outbox SET parts_sent = ?, maybe_sent_at = NULL,
+          state = CASE state WHEN 'attempting' THEN 'pending' ELSE state END WHERE id = ?`,
+      ),
+      sent: db.prepare(
+        `UPDATE chat_outbox SET state = 'sent', done_at = ?, error = NULL, maybe_sent_at = NULL WHERE id = ?`,
+      ),
       failed: db.prepare(`UPDATE chat_outbox SET state = 'failed', done_at = ?, error = ? WHERE id = ?`),
-      retryLater: db.prepare(`UPDATE chat_outbox SET state = 'pending' WHERE id = ? AND state = 'attempting'`),
+      unknown: db.prepare(`UPDATE chat_outbox SET state = 'unknown', done_at = ?, error = ? WHERE id = ?`),
+      dropChat: db.prepare(
+        `UPDATE chat_outbox SET state = 'failed', done_at = ?, error = ?
+          WHERE platform = ? AND chat_id = ? AND state = 'pending' RETURNING *`,
+      ),
       moveChat: db.prepare(
         `UPDATE chat_outbox SET chat_id = ? WHERE platform = ? AND chat_id = ? AND state = 'pending'`,
       ),
       recoverRequeue: db.prepare(
-        `UPDATE chat_outbox SET state = 'pending' WHERE state = 'attempting' AND platform = ?`,
+        `UPDATE chat_outbox SET state = 'pending', maybe_sent_at = COALESCE(maybe_sent_at, attempted_at)
+          WHERE state = 'attempting' AND platform = ? AND COALESCE(maybe_sent_at, attempted_at) >= ?`,
       ),
       recoverUnknown: db.prepare(
         `UPDATE chat_outbox SET state = 'unknown', done_at = ?, error = 'in flight at shutdown' WHERE state = 'attempting' AND platform = ?`,
       ),
+      byId: db.prepare(`SELECT * FROM chat_outbox WHERE id = ?`),
       counts: db.prepare(`SELECT state, COUNT(*) AS n FROM chat_outbox GROUP BY state`),
       oldestPending: db.prepare(`SELECT MIN(created_at) AS at FROM chat_outbox WHERE state = 'pending'`),
       byState: db.prepare(`SELECT * FROM chat_outbox WHERE state = ? ORDER BY id`),
@@ -180,11 +215,41 @@ export class SqliteOutbox {
     return (this.s.pending.all(platform, limit) as Row[]).map(toRow);
   }
 
-  /** Records that the call is about to be made; false if another worker took the row. Committed before the call. */
-  markAttempting(id: number, at: number): boolean {
-    return this.s.attempting.run(at, id).changes === 1;
+  /** The chats with rows waiting on a platform, the one waiting longest first. */
+  pendingDestinations(platform: OutboxPlatform): string[] {
+    return (this.s.destinations.all(platform) as { chat_id: string }[]).map((r) => r.chat_id);
   }
 
+  /** The oldest pending row of one destination: its rows go out in the order they were queued. */
+  nextPending(platform: OutboxPlatform, chatId: string): OutboxRow | undefined {
+    const row = this.s.nextPending.get(platform, chatId) as Row | undefined;
+    return row ? toRow(row) : undefined;
+  }
+
+  row(id: number): OutboxRow | undefined {
+    const row = this.s.byId.get(id) as Row | undefined;
+    return row ? toRow(row) : undefined;
+  }
+
+  /**
+   * Records that a request is about to go on the wire (committed before it does); false if the row is no longer
+   * pending (dropped, or another worker took it). `retry: true` for a resend of a row already attempting.
+   */
+  markAttempting(id: number, at: number, options: { retry?: boolean } = {}): boolean {
+    return (options.retry === true ? this.s.reattempting : this.s.attempting).run(at, id).changes === 1;
+  }
+
+  /** The request certainly did not reach the platform (429, connection refused): the row waits as pending. */
+  markNotSent(id: number): void {
+    this.s.notSent.run(id);
+  }
+
+  /** A request may have arrived and the row will be resent (the platform drops a repeat for a while). */
+  markMaybeSent(id: number, firstAt: number): void {
+    this.s.maybeSent.run(firstAt, id);
+  }
+
+  /** A part of a split message was accepted: the row waits as pending for its next part. */
   markPartSent(id: number, partsSent: number): void {
     this.s.partSent.run(partsSent, id);
   }
@@ -197,18 +262,36 @@ export class SqliteOutbox {
     this.s.failed.run(at, error, id);
   }
 
+  /** The request may have reached the platform and will not be resent (at most once). */
+  markUnknown(id: number, at: number, error: string): void {
+    this.s.unknown.run(at, error, id);
+  }
+
+  /** The chat can no longer be written to: its waiting rows are given up with `error`. Returns them. */
+  dropChat(platform: OutboxPlatform, chatId: string, at: number, error: string): OutboxRow[] {
+    return (this.s.dropChat.all(at, error, platform, chatId) as Row[]).map(toRow);
+  }
+
   /** Pending rows of a chat that got a new id follow it. */
   moveChat(platform: OutboxPlatform, fromChatId: string, toChatId: string): void {
     this.s.moveChat.run(toChatId, platform, fromChatId);
   }
 
-  /** Run once at start-up, before any worker: resolves rows left in flight by a process that died. */
-  recoverInFlight(options: { telegramInFlight?: 'unknown' | 'resend'; now: number }): RecoveryResult {
+  /**
+   * Run once at start-up, before any worker: resolves rows left in flight by a process that died, at most once
+   * (see the top of this file). `resendWindowMs` defaults to RESEND_WINDOW_MS.
+   */
+  recoverInFlight(options: { now: number; resendWindowMs?: Partial<Record<OutboxPlatform, number>> }): RecoveryResult {
+    const windowMs = { ...RESEND_WINDOW_MS, ...options.resendWindowMs };
     const run = this.db.transaction(() => {
-      let requeued = this.s.recoverRequeue.run('discord').changes;
+      let requeued = 0;
       let unknown = 0;
-      if (options.telegramInFlight === 'resend') requeued += this.s.recoverRequeue.run('telegram').changes;
-      else unknown = this.s.recoverUnknown.run(options.now, 'telegram').changes;
+      for (const platform of ['discord', 'telegram'] as const) {
+        if (windowMs[platform] > 0) {
+          requeued += this.s.recoverRequeue.run(platform, options.now - windowMs[platform]).changes;
+        }
+        unknown += this.s.recoverUnknown.run(options.now, platform).changes;
+      }
       return { requeued, unknown };
     });
     return run();

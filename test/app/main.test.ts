@@ -1,5 +1,6 @@
 // `npm start` as a process: the real main wiring with Telegram pointed at the fake Bot API and the market at the
-// mock exchange, answering commands, then stopping cleanly on SIGTERM.
+// mock exchange, answering commands, then stopping cleanly on SIGTERM (also when it arrives twice at once); and
+// exiting non-zero when another instance keeps polling with the same token.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FakeTelegram } from '../fakes/telegram.js';
 import { spawnMain, startHarness, type Harness } from './harness.js';
@@ -61,3 +62,43 @@ describe('npm start', () => {
     expect(stderr()).not.toContain(TOKEN);
   }, 90_000);
 });
+
+describe('npm start when a signal or another instance gets in the way', () => {
+  it('takes a SIGTERM delivered twice at once as one request and stops cleanly', async () => {
+    const { child, exited, stderr } = spawnMain(harness, TOKEN, { LOG_LEVEL: 'info' });
+    try {
+      expect(await reply('/help', 'Spiralwatch commands')).toContain('Spiralwatch commands');
+      child.kill('SIGTERM');
+      // The second one as tsx relays it: right after the first was taken.
+      await until(() => stderr().includes('"msg":"stopping"'), 10_000, 'the first SIGTERM to be taken');
+      child.kill('SIGTERM');
+    } finally {
+      if (child.exitCode === null) child.kill('SIGTERM');
+    }
+    expect(await exited).toBe(0);
+    expect(stderr()).not.toContain('second signal while stopping');
+    expect(stderr()).toContain('"msg":"stopped","exitCode":0');
+  }, 90_000);
+
+  it('exits with code 1 and says why when another instance keeps polling with the same token', async () => {
+    telegram.conflict();
+    const { child, exited, stderr } = spawnMain(harness, TOKEN, { TELEGRAM_CONFLICT_MAX_S: '1', LOG_LEVEL: 'info' });
+    try {
+      expect(await exited).toBe(1);
+    } finally {
+      telegram.conflict(0);
+      if (child.exitCode === null) child.kill('SIGKILL');
+    }
+    expect(stderr()).toContain('another instance is polling with the same bot token');
+    expect(stderr()).toContain('"msg":"stopped","exitCode":1');
+    expect(stderr()).not.toContain(TOKEN);
+  }, 90_000);
+});
+
+async function until(check: () => boolean, timeoutMs: number, what: string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}

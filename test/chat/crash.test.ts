@@ -20,8 +20,17 @@ function startWorker(
   file: string,
   apiRoot: string,
   concurrency: number,
+  privatePerSecond?: number,
 ): { child: ChildProcess; exited: Promise<number | null>; output: () => string } {
-  const child = spawn(process.execPath, ['--import', 'tsx', CHILD, file, apiRoot, TOKEN, String(concurrency)], {
+  const args = [
+    CHILD,
+    file,
+    apiRoot,
+    TOKEN,
+    String(concurrency),
+    ...(privatePerSecond ? [String(privatePerSecond)] : []),
+  ];
+  const child = spawn(process.execPath, ['--import', 'tsx', ...args], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
@@ -31,7 +40,8 @@ function startWorker(
   return { child, exited, output: () => output };
 }
 
-function outboxWith(chats: number): { file: string; outbox: SqliteOutbox } {
+/** An outbox file with `rows` alerts spread round-robin over `chats` chats (one per chat by default). */
+function outboxWith(chats: number, rows = chats): { file: string; outbox: SqliteOutbox } {
   const dir = mkdtempSync(join(tmpdir(), 'spiralwatch-outbox-'));
   dirs.push(dir);
   const file = join(dir, 'chat.db');
@@ -39,11 +49,11 @@ function outboxWith(chats: number): { file: string; outbox: SqliteOutbox } {
   const outbox = new SqliteOutbox(db);
   const now = Date.now();
   outbox.enqueue(
-    Array.from({ length: chats }, (_, i) => ({
-      alertId: 'rise:okx:BTC:critical:1',
+    Array.from({ length: rows }, (_, i) => ({
+      alertId: `rise:okx:BTC:critical:${Math.floor(i / chats) + 1}`,
       platform: 'telegram' as const,
-      chatId: String(10_000 + i),
-      reply: reply('BTC critical', `alert for chat ${i}`),
+      chatId: String(10_000 + (i % chats)),
+      reply: reply('BTC critical', `alert ${i} for chat ${i % chats}`),
       createdAt: now,
       notAfter: now + 600_000,
     })),
@@ -100,5 +110,41 @@ describe('the outbox across a kill -9', () => {
     expect(counts.unknown).toBeLessThanOrEqual(8);
     // Every row marked sent really reached the fake.
     for (const row of outbox.rows('sent')) expect(chats).toContain(row.chatId);
+  });
+
+  it('after a kill with 160 alerts queued for three chats: per chat each delivered once, at most one uncertain, none lost', async () => {
+    const fake = new FakeTelegram({ token: TOKEN, limits: false });
+    await fake.start();
+    const { file, outbox } = outboxWith(3, 160);
+    // 40 a second to each chat: when the kill comes, most rows are still waiting for their chat's turn.
+    const first = startWorker(file, fake.apiRoot, 32, 40);
+    await fake.waitFor(() => fake.sent.length >= 45, 15_000);
+    first.child.kill('SIGKILL');
+    await first.exited;
+    const chats = ['10000', '10001', '10002'];
+    const stateOf = (chat: string, state: string) =>
+      outbox.rows(state as 'attempting').filter((r) => r.chatId === chat).length;
+    // Only the rows actually on the wire may be in flight: at most one per chat.
+    for (const chat of chats) expect(stateOf(chat, 'attempting')).toBeLessThanOrEqual(1);
+
+    const second = startWorker(file, fake.apiRoot, 32, 200);
+    expect(await second.exited).toBe(0);
+    await fake.stop();
+    const textsTo = (chat: string) => fake.messagesTo(chat).map((m) => /alert (\d+) for/.exec(m.text)?.[1] ?? '?');
+    for (const chat of chats) {
+      const received = textsTo(chat);
+      const rows = [...outbox.rows('sent'), ...outbox.rows('unknown')].filter((r) => r.chatId === chat);
+      const queued = Array.from({ length: 160 }, (_, i) => String(10_000 + (i % 3))).filter((c) => c === chat).length;
+      // Delivered exactly once and in the order queued; uncertain at most one; lost none.
+      expect(duplicates(received)).toEqual([]);
+      expect(received).toEqual([...received].sort((a, b) => Number(a) - Number(b)));
+      expect(stateOf(chat, 'unknown')).toBeLessThanOrEqual(1);
+      expect(rows).toHaveLength(queued);
+      expect(received.length).toBeGreaterThanOrEqual(queued - 1);
+      for (const row of outbox.rows('sent').filter((r) => r.chatId === chat)) {
+        expect(received).toContain(/alert (\d+) for/.exec(row.reply.body)?.[1]);
+      }
+    }
+    expect(outbox.counts()).toMatchObject({ pending: 0, attempting: 0, failed: 0 });
   });
 });

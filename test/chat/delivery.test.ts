@@ -35,6 +35,18 @@ describe('a token bucket', () => {
     expect(at.map((t) => Math.round(t))).toEqual([0, 0, 0, 100, 200, 300]);
   });
 
+  it('lets a waiter whose signal aborts leave the queue without taking a token', async () => {
+    const clock = virtualClock();
+    const bucket = new TokenBucket({ ratePerSecond: 1, capacity: 1 }, clock);
+    await bucket.acquire();
+    const stop = new AbortController();
+    const abandoned = bucket.acquire(stop.signal);
+    stop.abort();
+    await expect(abandoned).rejects.toMatchObject({ name: 'AbortError' });
+    clock.advance(1000);
+    expect(bucket.tryTake()).toBe(0);
+  });
+
   it('refills over time up to its capacity only', () => {
     const clock = virtualClock();
     const bucket = new TokenBucket({ ratePerSecond: 10, capacity: 2 }, clock);
@@ -82,11 +94,11 @@ describe('the delivery seam', () => {
     expect(sentAt - startedAt).toBeGreaterThanOrEqual(5000);
   });
 
-  it('backs off exponentially on 5xx and network errors', async () => {
+  it('backs off exponentially on 5xx and network errors of an idempotent call', async () => {
     const clock = virtualClock();
     const delivery = new Delivery({ clock, retry: { baseBackoffMs: 500 } });
     let calls = 0;
-    await delivery.send({ platform: 'telegram', chatId: '42', kind: 'alert', method: 'sendMessage' }, async () => {
+    await delivery.send({ platform: 'telegram', chatId: '42', kind: 'api', method: 'getChatMember' }, async () => {
       calls++;
       if (calls === 1) throw telegramError(502, 'Bad Gateway');
       if (calls === 2) throw Object.assign(new Error('request failed'), { name: 'FetchError', code: 'ECONNRESET' });
@@ -94,6 +106,147 @@ describe('the delivery seam', () => {
       return true;
     });
     expect(clock.sleeps.filter((ms) => ms >= 500)).toEqual([500, 1000, 2000]);
+  });
+
+  it('retries an alert whose request certainly did not arrive (connection refused, DNS), with back-off', async () => {
+    const clock = virtualClock();
+    const delivery = new Delivery({ clock, retry: { baseBackoffMs: 500 } });
+    let calls = 0;
+    const result = await delivery.send(
+      { platform: 'telegram', chatId: '42', kind: 'alert', method: 'sendMessage' },
+      async () => {
+        calls++;
+        if (calls === 1)
+          throw Object.assign(new Error('connect ECONNREFUSED'), { name: 'FetchError', code: 'ECONNREFUSED' });
+        if (calls === 2) throw Object.assign(new TypeError('fetch failed'), { cause: { code: 'ENOTFOUND' } });
+        return 'ok';
+      },
+    );
+    expect(result).toBe('ok');
+    expect(clock.sleeps.filter((ms) => ms >= 500)).toEqual([500, 1000]);
+  });
+
+  it('does not resend an alert after a 5xx, a reset or a timeout: it may have been received (at most once)', async () => {
+    const failures: (() => Promise<never>)[] = [
+      () => Promise.reject(telegramError(502, 'Bad Gateway')),
+      () => Promise.reject(Object.assign(new Error('socket hang up'), { name: 'FetchError', code: 'ECONNRESET' })),
+      () => new Promise<never>(() => undefined),
+    ];
+    for (const fail of failures) {
+      const delivery = new Delivery({ clock: virtualClock(), retry: { requestTimeoutMs: 20 } });
+      const onWire: string[] = [];
+      let calls = 0;
+      const sending = delivery.send(
+        {
+          platform: 'telegram',
+          chatId: '42',
+          kind: 'alert',
+          method: 'sendMessage',
+          wire: { onWire: () => void onWire.push('wire'), onNotSent: () => void onWire.push('notSent') },
+        },
+        () => {
+          calls++;
+          return fail();
+        },
+      );
+      await expect(sending).rejects.toMatchObject({ id: 'maybeSent', platform: 'telegram', chatId: '42' });
+      expect(calls).toBe(1);
+      expect(onWire).toEqual(['wire']);
+    }
+  });
+
+  it('resends a request that may have arrived only while the platform still drops repeats', async () => {
+    const clock = virtualClock();
+    const delivery = new Delivery({ clock, retry: { baseBackoffMs: 1000 } });
+    const calledAt: number[] = [];
+    const sending = delivery.send(
+      { platform: 'discord', chatId: '1', kind: 'alert', method: 'channel.send', duplicateSafeMs: 10_000 },
+      async () => {
+        calledAt.push(clock.now());
+        throw Object.assign(new Error('Internal Server Error'), { name: 'HTTPError', status: 500 });
+      },
+    );
+    await expect(sending).rejects.toMatchObject({ id: 'maybeSent' });
+    // Resent after 1, 2 and 4 s; the next one (8 s later) would fall outside the 10 s window.
+    expect(calledAt.map((t) => t - (calledAt[0] ?? 0))).toEqual([0, 1000, 3000, 7000]);
+  });
+
+  it('marks the request in flight only after every wait, and withdraws it during a wait when the signal aborts', async () => {
+    const clock = virtualClock();
+    const delivery = new Delivery({ clock, limits: { telegramPrivate: { ratePerSecond: 1, capacity: 1 } } });
+    const events: string[] = [];
+    const stop = new AbortController();
+    const wire = {
+      signal: stop.signal,
+      onWire: () => void events.push(`wire at ${clock.now()}`),
+      onNotSent: () => void events.push('not sent'),
+    };
+    const startedAt = clock.now();
+    let calls = 0;
+    await delivery.send(
+      { platform: 'telegram', chatId: '42', kind: 'alert', method: 'sendMessage', wire },
+      async () => {
+        if (++calls === 1) throw telegramError(429, 'Too Many Requests: retry after 3', { retry_after: 3 });
+        return true;
+      },
+    );
+    expect(events).toEqual([`wire at ${startedAt}`, 'not sent', `wire at ${startedAt + 3000}`]);
+    // A second message waits for its turn in the chat's bucket; a stop during that wait sends nothing.
+    const waiting = delivery.send(
+      { platform: 'telegram', chatId: '42', kind: 'alert', method: 'sendMessage', wire },
+      async () => {
+        calls++;
+        return true;
+      },
+    );
+    stop.abort();
+    await expect(waiting).rejects.toMatchObject({ id: 'cancelled' });
+    expect(calls).toBe(2);
+    expect(events).toHaveLength(3);
+  });
+
+  it('holds back a whole platform after a global rate limit, and only that platform', async () => {
+    const clock = virtualClock();
+    const delivery = new Delivery({ clock });
+    const rateLimitError = Object.assign(new Error('rate limited'), {
+      name: 'RateLimitError',
+      retryAfter: 2000,
+      global: true,
+    });
+    let calls = 0;
+    const startedAt = clock.now();
+    await delivery.send({ platform: 'discord', chatId: '1', kind: 'alert', method: 'channel.send' }, async () => {
+      if (++calls === 1) throw rateLimitError;
+      return true;
+    });
+    let otherChannelAt = 0;
+    await delivery.send(
+      { platform: 'discord', chatId: '2', kind: 'alert', method: 'channel.send' },
+      async () => (otherChannelAt = clock.now()),
+    );
+    expect(otherChannelAt - startedAt).toBeGreaterThanOrEqual(2000);
+    let telegramAt = -1;
+    const telegramStart = clock.now();
+    await delivery.send(
+      { platform: 'telegram', chatId: '42', kind: 'alert', method: 'sendMessage' },
+      async () => (telegramAt = clock.now()),
+    );
+    expect(telegramAt).toBe(telegramStart);
+  });
+
+  it('sorts Discord 50013 Missing Permissions as a channel gone (paused), not a transient error', async () => {
+    const events = recordingEvents();
+    const delivery = new Delivery({ clock: virtualClock(), events });
+    let calls = 0;
+    const sending = delivery.send({ platform: 'discord', chatId: '3', kind: 'alert', method: 'post' }, () => {
+      calls++;
+      return Promise.reject(
+        Object.assign(new Error('Missing Permissions'), { name: 'DiscordAPIError[50013]', status: 403, code: 50013 }),
+      );
+    });
+    await expect(sending).rejects.toMatchObject({ id: 'chatGone' });
+    expect(calls).toBe(1);
+    expect(events.gone).toEqual(['discord:3:missingPermissions']);
   });
 
   it('gives a message up as too late when the next retry would pass its deadline', async () => {

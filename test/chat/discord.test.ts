@@ -147,6 +147,27 @@ describe('the Discord adapter against a fake Discord', () => {
     expect((edit?.body.embeds as { title: string }[])[0]?.title).toBe('Slow answer');
   });
 
+  it('shows the error of a slow command to the caller only: the public "thinking…" goes, the error follows up ephemerally', async () => {
+    // /risk is slow, so it is deferred before its outcome is known; an unknown market is the caller's mistake.
+    const { id, token } = command('risk', [{ name: 'symbol', type: 3, value: 'ZZQQ' }]);
+    await fake.waitFor(() => fake.webhookMessages.filter((m) => m.token === token).length === 2);
+    expect(fake.callbacks.find((c) => c.interactionId === id)?.type).toBe(5);
+    const messages = fake.webhookMessages.filter((m) => m.token === token);
+    expect(messages.map((m) => m.kind)).toEqual(['delete', 'followup']);
+    expect(messages[1]?.body.flags).toBe(64);
+    expect((messages[1]?.body.embeds as { title: string }[])[0]?.title).toBe('Unknown market');
+  });
+
+  it('escapes a masked link and a mention in user text it echoes', async () => {
+    const typed = '[free money](https://evil.example) <@&1300000000000000777>';
+    const { embed } = await answer('term', [{ name: 'query', type: 3, value: typed }]);
+    expect(embed?.title).toBe('No entry');
+    expect(embed?.description).toContain('\\[free money\\](https://evil.example) \\<@&1300000000000000777>');
+    // Nothing unescaped is left for Discord to render as a link or a mention.
+    expect(embed?.description).not.toMatch(/(?<!\\)\[free money/);
+    expect(embed?.description).not.toMatch(/(?<!\\)<@/);
+  });
+
   it('answers /risk and /cascade through a deferred reply, and /market and /status at once', async () => {
     const deferred = async (name: string, options: Parameters<typeof command>[1]) => {
       const { token } = command(name, options);

@@ -1,6 +1,6 @@
 // A worker process for the kill -9 test: opens the outbox database, resolves rows left in flight by a killed
 // predecessor, and drains the outbox to the (fake) Telegram API through the real delivery seam and telegraf.
-// argv: <database file> <apiRoot> <token> <concurrency>
+// argv: <database file> <apiRoot> <token> <concurrency> [<messages per second to one private chat>]
 import Database from 'better-sqlite3';
 import { Telegram } from 'telegraf';
 import { systemClock } from '../../src/chat/clock.js';
@@ -9,13 +9,18 @@ import { OutboxWorker } from '../../src/chat/outbox-worker.js';
 import { telegramAlertSender } from '../../src/chat/telegram.js';
 import { SqliteOutbox } from '../../src/store/outbox.js';
 
-const [file = '', apiRoot = '', token = '', concurrency = '1'] = process.argv.slice(2);
+const [file = '', apiRoot = '', token = '', concurrency = '1', privatePerSecond] = process.argv.slice(2);
 const db = new Database(file);
 db.pragma('journal_mode = WAL');
 const outbox = new SqliteOutbox(db);
 const recovered = outbox.recoverInFlight({ now: Date.now() });
 process.stdout.write(`recovered ${JSON.stringify(recovered)}\n`);
-const delivery = new Delivery({ limits: { telegramGlobal: { ratePerSecond: 200, capacity: 1 } } });
+const delivery = new Delivery({
+  limits: {
+    telegramGlobal: { ratePerSecond: 200, capacity: 1 },
+    ...(privatePerSecond ? { telegramPrivate: { ratePerSecond: Number(privatePerSecond), capacity: 1 } } : {}),
+  },
+});
 const worker = new OutboxWorker({
   outbox,
   clock: systemClock,

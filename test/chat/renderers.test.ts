@@ -1,6 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { reply } from '../../src/commands/reply.js';
-import { DISCORD_LIMITS, LEVEL_COLOURS, renderDiscordEmbed } from '../../src/chat/discord-embed.js';
+import {
+  DISCORD_LIMITS,
+  LEVEL_COLOURS,
+  escapeDiscordMarkdown,
+  renderDiscordEmbed,
+} from '../../src/chat/discord-embed.js';
 import { escapeHtml, renderTelegramHtml, TELEGRAM_MESSAGE_LIMIT } from '../../src/chat/telegram-html.js';
 
 const sentence = (i: number): string => `Sentence number ${i} explains one more thing about leverage.`;
@@ -52,6 +57,24 @@ describe('the Discord embed renderer', () => {
   });
 });
 
+describe('Discord markdown escaping', () => {
+  it('leaves no masked link, mention or timestamp for Discord to render from echoed text', () => {
+    const echoed = escapeDiscordMarkdown(
+      'see [docs](https://evil.example) <@123> <#456> <t:1700000000:R> <https://x.y>',
+    );
+    expect(echoed).toBe('see \\[docs\\](https://evil.example) \\<@123> \\<#456> \\<t:1700000000:R> \\<https://x.y>');
+  });
+
+  it('still renders a source as a masked link, its label cleaned of brackets and escaped', () => {
+    const embed = renderDiscordEmbed(
+      reply('Term', 'Body', {
+        links: [{ label: 'Binance [FAQ] *new*', url: 'https://www.binance.com/en/support/faq' }],
+      }),
+    );
+    expect(embed.description).toContain('[Binance FAQ \\*new\\*](https://www.binance.com/en/support/faq)');
+  });
+});
+
 describe('the Telegram HTML renderer', () => {
   it('escapes &, < and > in title, body and fields', () => {
     const [message] = renderTelegramHtml(
@@ -78,6 +101,15 @@ describe('the Telegram HTML renderer', () => {
     const lines = messages.flatMap((m) => m.split('\n'));
     expect(lines.filter((l) => l.startsWith('Line ')).length).toBe(300);
     expect(lines.every((l) => !l.startsWith('Line ') || l.endsWith('&amp; more'))).toBe(true);
+  });
+
+  it('cuts a single over-long line without spaces between emoji, never inside one', () => {
+    const messages = renderTelegramHtml(reply('Emoji', `x${'😀'.repeat(3000)}`));
+    expect(messages.length).toBeGreaterThan(1);
+    for (const m of messages) {
+      expect(m.length).toBeLessThanOrEqual(TELEGRAM_MESSAGE_LIMIT);
+      expect(/\p{Cs}/u.test(m)).toBe(false);
+    }
   });
 
   it('cuts a single over-long line at spaces, never inside an entity', () => {

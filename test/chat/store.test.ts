@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { decideAlerts } from '../../src/alerts/rules.js';
 import { enqueueAlerts } from '../../src/chat/fanout.js';
 import { reply } from '../../src/commands/reply.js';
-import { SqliteOutbox } from '../../src/store/outbox.js';
+import { RESEND_WINDOW_MS, SqliteOutbox } from '../../src/store/outbox.js';
 import { SqliteSubscriptionStore } from '../../src/store/subscriptions.js';
 import { chatDatabase, reading } from './helpers.js';
 
@@ -71,7 +71,7 @@ describe('the SQLite outbox', () => {
     expect(outbox.pending('telegram', 1)[0]?.reply.image).toEqual({ filename: 'c.png', png, alt: 'chart' });
   });
 
-  it('resolves rows in flight at a crash: Discord requeued, Telegram marked unknown (or resent when asked)', () => {
+  it('resolves rows in flight at a crash: Discord requeued within its nonce window, Telegram marked unknown', () => {
     const db = chatDatabase();
     const outbox = new SqliteOutbox(db);
     outbox.enqueue([item('1'), item('2'), { ...item('9'), platform: 'discord' }]);
@@ -79,6 +79,33 @@ describe('the SQLite outbox', () => {
       outbox.markAttempting(row.id, 5);
     expect(outbox.recoverInFlight({ now: 6 })).toEqual({ requeued: 1, unknown: 2 });
     expect(outbox.counts()).toMatchObject({ pending: 1, unknown: 2, attempting: 0 });
+    // The requeued row remembers when its request may have arrived: the seam resends it only within the window.
+    expect(outbox.pending('discord', 1)[0]?.maybeSentAt).toBe(5);
+  });
+
+  it('marks a Discord row unknown, not requeued, when its request was in flight longer ago than the nonce window', () => {
+    const outbox = new SqliteOutbox(chatDatabase());
+    outbox.enqueue([{ ...item('9'), platform: 'discord' }]);
+    const [row] = outbox.pending('discord', 1);
+    outbox.markAttempting(row?.id ?? 0, 1_000);
+    expect(outbox.recoverInFlight({ now: 1_000 + RESEND_WINDOW_MS.discord + 1 })).toEqual({ requeued: 0, unknown: 1 });
+  });
+
+  it('keeps a row pending while it waits and attempting only while a request is on the wire', () => {
+    const outbox = new SqliteOutbox(chatDatabase());
+    outbox.enqueue([item('1'), item('1b'), { ...item('2'), alertId: 'other' }]);
+    const first = outbox.nextPending('telegram', '1');
+    expect(outbox.pendingDestinations('telegram')).toEqual(['1', '1b', '2']);
+    expect(outbox.markAttempting(first?.id ?? 0, 2)).toBe(true);
+    expect(outbox.nextPending('telegram', '1')).toBeUndefined();
+    // A 429: not sent, back to pending; then one part of two accepted: pending again for the next part.
+    outbox.markNotSent(first?.id ?? 0);
+    expect(outbox.row(first?.id ?? 0)?.state).toBe('pending');
+    outbox.markAttempting(first?.id ?? 0, 3);
+    outbox.markPartSent(first?.id ?? 0, 1);
+    expect(outbox.row(first?.id ?? 0)).toMatchObject({ state: 'pending', partsSent: 1, attempts: 2 });
+    expect(outbox.dropChat('telegram', '1', 4, 'dropped: chat gone (blocked)').map((r) => r.id)).toEqual([first?.id]);
+    expect(outbox.markAttempting(first?.id ?? 0, 5)).toBe(false);
   });
 });
 

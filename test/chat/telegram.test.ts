@@ -6,6 +6,8 @@ import { Telegram } from 'telegraf';
 import { decideAlerts } from '../../src/alerts/rules.js';
 import { enqueueAlerts } from '../../src/chat/fanout.js';
 import { FakeTelegram, TELEGRAM_ERRORS } from '../fakes/telegram.js';
+import { checkHealth } from '../../src/ops/health.js';
+import type { CommandDefinition } from '../../src/commands/command.js';
 import { reading } from './helpers.js';
 import { chatWorld, glossary } from './setup.js';
 
@@ -88,6 +90,13 @@ describe('the Telegram adapter against a fake Bot API', () => {
     expect(await answer(privateChat, USER, '/market btcusdt')).toContain('<b>BTC perpetuals</b>');
     expect(await answer(privateChat, USER, '/status')).toContain('1 of 1 venue(s) healthy.');
     expect(await answer(privateChat, USER, '/cascade BTC 80')).toContain('shock must be between 0.1 and 50');
+  });
+
+  it('answers an unknown command whose name is cut inside an emoji, keeping the emoji whole', async () => {
+    // 39 letters and two emoji: cut at 40 UTF-16 units, a slice would keep half an emoji, which Telegram refuses.
+    const text = await answer(privateChat, USER, `/${'x'.repeat(39)}😀😀`);
+    expect(text).toContain(`There is no command "${'x'.repeat(39)}…"`);
+    expect(/\p{Cs}/u.test(text)).toBe(false);
   });
 
   it("ignores another bot's command in a group", async () => {
@@ -239,10 +248,13 @@ describe('Telegram alert delivery through the outbox', () => {
     expect(messages[0]?.payload).toMatchObject({ caption: 'BTC &lt;critical&gt;', photo: { file: true, bytes: 4 } });
   });
 
-  it('retries a 502 with back-off', async () => {
+  it('does not resend an alert answered 502, which may have been accepted: it ends unknown (at most once)', async () => {
     fake.fail(TELEGRAM_ERRORS.badGateway, { method: 'sendMessage', chatId: '9004', times: 2 });
-    expect(await deliver(['9004'])).toEqual({ sent: 1, failed: 0 });
-    expect(fake.messagesTo(9004)).toHaveLength(1);
+    expect(await deliver(['9004'])).toEqual({ sent: 0, failed: 1 });
+    expect(fake.calls.filter((c) => c.method === 'sendMessage' && String(c.payload.chat_id) === '9004')).toHaveLength(
+      1,
+    );
+    expect(world.outbox.rows('unknown').at(-1)).toMatchObject({ chatId: '9004' });
   });
 
   it('pauses the subscription of a chat that blocked the bot', async () => {
@@ -317,5 +329,149 @@ describe('an alert fanned out to 500 Telegram chats', () => {
     const seconds = ((times.at(-1) ?? 0) - (times[0] ?? 0)) / 1000;
     expect(seconds).toBeGreaterThan(500 / 31);
     expect(seconds).toBeLessThan(500 / 20);
+  });
+});
+
+/** Starts an adapter against `on`, sharing the test world's delivery and commands. */
+function adapterOn(on: FakeTelegram, overrides: Partial<Parameters<typeof startTelegramAdapter>[0]> = {}) {
+  return startTelegramAdapter({
+    token: TOKEN,
+    apiRoot: on.apiRoot,
+    commands: world.commands,
+    context: world.context,
+    glossary,
+    delivery: world.delivery,
+    reportFailure: world.reportFailure,
+    ...overrides,
+  });
+}
+
+describe('the Telegram command menu', () => {
+  it('is set from the command definitions at start, and only when what Telegram has differs', async () => {
+    const menuFake = new FakeTelegram({ token: TOKEN, limits: false });
+    await menuFake.start();
+    const calls = (method: string) => menuFake.calls.filter((c) => c.method === method).length;
+    try {
+      const first = await adapterOn(menuFake);
+      await first.stop();
+      expect(menuFake.commandMenus.get('default|')).toEqual(
+        world.commands.map((c) => ({ command: c.name, description: c.description })),
+      );
+      expect(calls('setMyCommands')).toBe(1);
+
+      // The same definitions again: read, compared, not set.
+      const second = await adapterOn(menuFake);
+      await second.stop();
+      expect(calls('getMyCommands')).toBe(2);
+      expect(calls('setMyCommands')).toBe(1);
+
+      // One description changed: set again.
+      const changed: CommandDefinition[] = world.commands.map((c) =>
+        c.name === 'term' ? { ...c, description: 'Look a word up' } : c,
+      );
+      const third = await adapterOn(menuFake, { commands: changed });
+      await third.stop();
+      expect(calls('setMyCommands')).toBe(2);
+      expect(menuFake.commandMenus.get('default|')?.find((c) => c.command === 'term')?.description).toBe(
+        'Look a word up',
+      );
+    } finally {
+      await menuFake.stop();
+    }
+  });
+});
+
+describe('Telegram polling when another instance polls with the same token', () => {
+  it('retries a 409 Conflict with backoff, reports polling as down meanwhile, and answers once it passes', async () => {
+    const busy = new FakeTelegram({ token: TOKEN, limits: false });
+    await busy.start();
+    busy.conflict(3);
+    // Each wait is held until the test lets it go, so the state in between can be read.
+    const waits: number[] = [];
+    let wake: () => void = () => undefined;
+    const sleep = (ms: number) => {
+      waits.push(ms);
+      return new Promise<void>((resolve) => (wake = resolve));
+    };
+    const failures: unknown[] = [];
+    const polled = await adapterOn(busy, {
+      polling: { sleep, random: () => 1 },
+      onPollingFailed: (error) => failures.push(error),
+    });
+    try {
+      await busy.waitFor(() => waits.length === 1);
+      expect(polled.pollingStatus()).toMatchObject({ state: 'retrying', failures: 1 });
+      expect(polled.pollingStatus()?.reason).toContain('409: Conflict: terminated by other getUpdates request');
+      const health = checkHealth(
+        { venues: () => [], now: Date.now, startedAt: Date.now(), telegramPolling: () => polled.pollingStatus() },
+        { cycleMs: 30_000 },
+      );
+      expect(health.ok).toBe(false);
+      expect(health.reasons).toEqual([expect.stringMatching(/^telegram polling failing for [\d.]+ s: 409: Conflict/)]);
+      wake();
+      await busy.waitFor(() => waits.length === 2);
+      wake();
+      await busy.waitFor(() => waits.length === 3);
+      wake();
+
+      const before = busy.messagesTo(USER).length;
+      say(privateChat, USER, '/help');
+      await busy.waitFor(() => busy.messagesTo(USER).length > before);
+      expect(busy.messagesTo(USER).at(-1)?.text).toContain('Spiralwatch commands');
+      expect(waits).toEqual([1000, 2000, 4000]);
+      expect(busy.conflictsAnswered).toBe(3);
+      expect(polled.pollingStatus()).toMatchObject({ state: 'ok', reason: null, failures: 0 });
+      expect(failures).toEqual([]);
+    } finally {
+      await polled.stop();
+      await busy.stop();
+    }
+
+    function say(chat: { id: number; type: string }, fromId: number, text: string): void {
+      busy.pushUpdate({
+        message: {
+          message_id: nextMessageId++,
+          date: Math.floor(Date.now() / 1000),
+          chat: { ...chat, first_name: 'T' },
+          from: { id: fromId, is_bot: false, first_name: 'T' },
+          text,
+          entities: [{ type: 'bot_command', offset: 0, length: text.length }],
+        },
+      });
+    }
+  });
+
+  it('gives up once the conflict has lasted its budget and reports polling as failed, so the bot can exit', async () => {
+    const taken = new FakeTelegram({ token: TOKEN, limits: false });
+    await taken.start();
+    taken.conflict();
+    // A virtual clock: each wait moves time on at once.
+    let now = 1_000_000;
+    const waits: number[] = [];
+    const sleep = async (ms: number) => {
+      waits.push(ms);
+      now += ms;
+      await Promise.resolve();
+    };
+    let reportFailure: (error: unknown) => void = () => undefined;
+    const failed = new Promise<unknown>((resolve) => (reportFailure = resolve));
+    const polled = await adapterOn(taken, {
+      polling: { sleep, now: () => now, random: () => 1, retry: { conflictGiveUpMs: 10_000 } },
+      onPollingFailed: (error) => reportFailure(error),
+    });
+    try {
+      const error = await failed;
+      expect(String(error)).toContain(
+        'Telegram getUpdates answered 409 Conflict for 10 s: another instance is polling with the same bot token',
+      );
+      // 1 + 2 + 4 s of backoff, then the 3 s left of the budget, then one last try.
+      expect(waits).toEqual([1000, 2000, 4000, 3000]);
+      expect(taken.conflictsAnswered).toBe(5);
+      expect(polled.pollingStatus()).toMatchObject({ state: 'failed', failures: 5, since: 1_000_000 });
+    } finally {
+      taken.conflict(0);
+      await polled.stop();
+      await taken.stop();
+    }
   });
 });

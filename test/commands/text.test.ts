@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { fitText, formatPercent, formatUsd } from '../../src/commands/text.js';
+import { cutText, fitText, formatPercent, formatUsd } from '../../src/commands/text.js';
+
+/** Whether a string holds half a surrogate pair (not valid UTF-8 once encoded). */
+const hasLoneSurrogate = (text: string): boolean => /\p{Cs}/u.test(text);
 
 describe('fitText', () => {
   const text = 'The first sentence is here. The second sentence follows it. A third one closes the paragraph.';
@@ -21,6 +24,44 @@ describe('fitText', () => {
     const kept = fitted.replace(' … (more)', '');
     expect(words.startsWith(kept)).toBe(true);
     expect(words.charAt(kept.length)).toBe(' ');
+  });
+});
+
+describe('cutText', () => {
+  it('returns text within the limit unchanged', () => {
+    expect(cutText('short', 40, '…')).toBe('short');
+  });
+
+  it('never splits an emoji into a lone surrogate', () => {
+    // 39 letters, then an emoji of two UTF-16 units: a plain slice(0, 40) keeps only its first half.
+    const name = `${'x'.repeat(39)}😀😀`;
+    expect(hasLoneSurrogate(name.slice(0, 40))).toBe(true);
+    const cut = cutText(name, 40);
+    expect(cut).toBe('x'.repeat(39));
+    expect(hasLoneSurrogate(cut)).toBe(false);
+  });
+
+  it('keeps a family emoji, a flag and an accented letter whole, and stays within the limit with the ellipsis', () => {
+    const family = '👨‍👩‍👧';
+    const flag = '🇺🇦';
+    const accented = 'e\u0301';
+    for (const grapheme of [family, flag, accented]) {
+      for (let max = 1; max <= 12; max++) {
+        const text = `ab${grapheme}${grapheme}`;
+        const cut = cutText(text, max, '…');
+        expect(cut.length).toBeLessThanOrEqual(Math.max(max, 1));
+        // What is kept ends between two graphemes.
+        expect(['', 'a', 'ab', `ab${grapheme}`, text]).toContain(cut.replace(/…$/, ''));
+        expect(hasLoneSurrogate(cut)).toBe(false);
+      }
+    }
+  });
+
+  it('cuts a run of combining marks longer than the limit between code points', () => {
+    const zalgo = `Z${'\u0336'.repeat(60)}`;
+    const cut = cutText(zalgo, 20, '…');
+    expect(cut.length).toBe(20);
+    expect(zalgo.startsWith(cut.replace(/…$/, ''))).toBe(true);
   });
 });
 

@@ -37,6 +37,18 @@ type Fault = {
 export const DISCORD_ERRORS = {
   unknownChannel: { status: 404, body: { message: 'Unknown Channel', code: 10003 } },
   missingAccess: { status: 403, body: { message: 'Missing Access', code: 50001 } },
+  /** The bot may see the channel but not post (embeds) there. */
+  missingPermissions: { status: 403, body: { message: 'Missing Permissions', code: 50013 } },
+  /** Discord's global limit: every request of the bot waits. */
+  globalRateLimited: (retryAfterS: number) => ({
+    status: 429,
+    body: { message: 'You are being rate limited.', retry_after: retryAfterS, global: true },
+    headers: {
+      'retry-after': String(Math.ceil(retryAfterS)),
+      'x-ratelimit-global': 'true',
+      'x-ratelimit-scope': 'global',
+    },
+  }),
   rateLimited: (retryAfterS: number) => ({
     status: 429,
     body: { message: 'You are being rate limited.', retry_after: retryAfterS, global: false },
@@ -78,8 +90,13 @@ function withDefaults(
 export class FakeDiscord {
   readonly requests: DiscordRequest[] = [];
   readonly callbacks: InteractionCallback[] = [];
-  /** PATCH …/messages/@original and POST follow-ups, by interaction token. */
-  readonly webhookMessages: { token: string; kind: 'edit' | 'followup'; body: Record<string, unknown> }[] = [];
+  /**
+   * PATCH …/messages/@original, DELETE of it, and POST follow-ups, by interaction token. As on Discord, the first
+   * follow-up after a deferred reply whose "thinking…" message is still there replaces that message, keeping the
+   * deferral's visibility (its ephemeral flag is ignored): it is recorded as an edit.
+   */
+  readonly webhookMessages: { token: string; kind: 'edit' | 'followup' | 'delete'; body: Record<string, unknown> }[] =
+    [];
   readonly channelMessages: (ChannelMessage & { at: number })[] = [];
   readonly unknownChannels = new Set<string>();
   readonly forbiddenChannels = new Set<string>();
@@ -91,9 +108,12 @@ export class FakeDiscord {
   private wss: WebSocketServer | undefined;
   private readonly sockets = new Set<WebSocket>();
   private readonly faults: Fault[] = [];
+  private readonly hangs: { pathPattern: RegExp; times: number }[] = [];
   private seq = 0;
   private nextId = 1_310_000_000_000_000_000n;
   private readonly nonces = new Map<string, ChannelMessage>();
+  /** Deferred replies still showing "thinking…", by interaction token: the flags they were deferred with. */
+  private readonly thinking = new Map<string, number>();
 
   /** Every 429 the fake answered because of its global limit. */
   readonly globalRateLimited: number[] = [];
@@ -132,6 +152,11 @@ export class FakeDiscord {
     this.wss?.close();
     this.server?.closeAllConnections();
     await new Promise<void>((resolve) => this.server?.close(() => resolve()) ?? resolve());
+  }
+
+  /** The next `times` requests whose path matches are received (recorded) and never answered. */
+  hang(pathPattern: RegExp, times = 1): void {
+    this.hangs.push({ pathPattern, times });
   }
 
   /** The next `times` requests whose path matches answer with this error. */
@@ -250,6 +275,12 @@ export class FakeDiscord {
         { 'retry-after': String(Math.ceil(seconds)), 'x-ratelimit-global': 'true', 'x-ratelimit-scope': 'global' },
       );
     }
+    const hangIndex = this.hangs.findIndex((h) => h.pathPattern.test(path));
+    const hang = this.hangs[hangIndex];
+    if (hang) {
+      if (--hang.times <= 0) this.hangs.splice(hangIndex, 1);
+      return; // no answer: the connection stays open until the client gives up or the fake stops
+    }
     const faultIndex = this.faults.findIndex((f) => f.pathPattern.test(path));
     const fault = this.faults[faultIndex];
     if (fault) {
@@ -270,6 +301,10 @@ export class FakeDiscord {
         type: Number(obj.type),
         data: obj.data as Record<string, unknown> | undefined,
       });
+      if (Number(obj.type) === 5) {
+        const flags = (obj.data as { flags?: unknown } | undefined)?.flags;
+        this.thinking.set(interactionCallback[2] ?? '', typeof flags === 'number' ? flags : 0);
+      }
       if (url.searchParams.get('with_response') === 'true') {
         return sendJson(res, 200, {
           interaction: { id: interactionCallback[1], type: 2 },
@@ -282,9 +317,22 @@ export class FakeDiscord {
     const webhook = /^\/webhooks\/(\d+)\/([^/]+)(\/messages\/@original)?$/.exec(path);
     if (webhook) {
       const token = webhook[2] ?? '';
-      const kind = webhook[3] ? 'edit' : 'followup';
-      if (kind === 'edit' && method === 'GET') return sendJson(res, 200, this.message('0', {}));
-      this.webhookMessages.push({ token, kind, body: obj });
+      const original = webhook[3] !== undefined;
+      if (original && method === 'GET') return sendJson(res, 200, this.message('0', {}));
+      const deferredFlags = this.thinking.get(token);
+      this.thinking.delete(token);
+      if (original && method === 'DELETE') {
+        this.webhookMessages.push({ token, kind: 'delete', body: {} });
+        res.writeHead(204).end();
+        return;
+      }
+      if (!original && deferredFlags !== undefined) {
+        // The first follow-up fills the "thinking…" message, public or not as the deferral was.
+        const body = { ...obj, flags: deferredFlags };
+        this.webhookMessages.push({ token, kind: 'edit', body });
+        return sendJson(res, 200, this.message('0', body));
+      }
+      this.webhookMessages.push({ token, kind: original ? 'edit' : 'followup', body: obj });
       return sendJson(res, 200, this.message('0', obj));
     }
     const commands = /^\/applications\/(\d+)(?:\/guilds\/(\d+))?\/commands$/.exec(path);

@@ -1,7 +1,8 @@
 // A fake Telegram Bot API on 127.0.0.1, for telegraf's `apiRoot`: POST /bot<token>/<method> with JSON (or
 // multipart for media). Answers as the real API does ({ok:true,result} or {ok:false,error_code,description,
-// parameters}), enforces flood limits like Telegram (30 messages/s overall, 20/min per group), and can be told
-// to block, kick, migrate or fail. It records every call the bot made.
+// parameters}), enforces flood limits like Telegram (30 messages/s overall, 20/min per group), refuses strings
+// that are not valid UTF-8, keeps the command menu (set/getMyCommands), and can be told to block, kick, migrate,
+// fail, or answer getUpdates with 409 Conflict as when a second instance polls. It records every call the bot made.
 import type { Server, ServerResponse } from 'node:http';
 import { FakeBucket, listen, newServer, parseMultipart, readBody, sendJson } from './http.js';
 
@@ -52,7 +53,31 @@ export const TELEGRAM_ERRORS = {
     parameters: { migrate_to_chat_id: Number(to) },
   }),
   badGateway: { ok: false, error_code: 502, description: 'Bad Gateway' },
+  /** What getUpdates answers while another instance polls with the same token. */
+  conflict: {
+    ok: false,
+    error_code: 409,
+    description: 'Conflict: terminated by other getUpdates request; make sure that only one bot instance is running',
+  },
+  /** A string parameter that is not valid UTF-8 (a lone surrogate, half an emoji). */
+  notUtf8: { ok: false, error_code: 400, description: 'Bad Request: strings must be encoded in UTF-8' },
+  commandInvalid: { ok: false, error_code: 400, description: 'Bad Request: BOT_COMMAND_INVALID' },
 } as const;
+
+/** Whether any string in a payload holds a lone surrogate, which is not valid UTF-8. */
+function hasLoneSurrogate(value: unknown): boolean {
+  if (typeof value === 'string') return /\p{Cs}/u.test(value);
+  if (Array.isArray(value)) return value.some(hasLoneSurrogate);
+  if (typeof value === 'object' && value !== null) return Object.values(value).some(hasLoneSurrogate);
+  return false;
+}
+
+/** setMyCommands and getMyCommands keep one menu per scope and language. */
+function menuKey(payload: Record<string, unknown>): string {
+  const scope = typeof payload.scope === 'string' ? (JSON.parse(payload.scope) as unknown) : payload.scope;
+  const type = (scope as { type?: unknown } | undefined)?.type;
+  return `${typeof type === 'string' ? type : 'default'}|${typeof payload.language_code === 'string' ? payload.language_code : ''}`;
+}
 
 export class FakeTelegram {
   readonly calls: TelegramCall[] = [];
@@ -65,9 +90,15 @@ export class FakeTelegram {
   /** chatId:userId → status (creator, administrator, member, left...). */
   readonly members = new Map<string, string>();
   webhook: { url: string; secretToken?: string } | null = null;
+  /** The command menus set with setMyCommands, by scope and language ("default|" for the default one). */
+  readonly commandMenus = new Map<string, { command: string; description: string }[]>();
+  /** getUpdates calls answered 409 Conflict. */
+  conflictsAnswered = 0;
   apiRoot = '';
   private server: Server | undefined;
   private readonly faults: Fault[] = [];
+  private readonly acceptedFaults: Fault[] = [];
+  private conflictsLeft = 0;
   private readonly updates: Record<string, unknown>[] = [];
   private nextUpdateId = 1;
   private nextMessageId = 1;
@@ -130,6 +161,29 @@ export class FakeTelegram {
     this.faults.push({ method: match.method, chatId: match.chatId, times: match.times ?? 1, error });
   }
 
+  /**
+   * The next `times` sends matching are accepted (the message is delivered and recorded in `sent`) and then
+   * answered with `error`, as when Telegram's front end answers 502 for a message its backend took.
+   */
+  acceptThenFail(error: ApiError, match: { method?: string; chatId?: string; times?: number } = {}): void {
+    this.acceptedFaults.push({ method: match.method, chatId: match.chatId, times: match.times ?? 1, error });
+  }
+
+  /**
+   * The next `times` getUpdates calls answer 409 Conflict, as when another instance polls with the same token
+   * (Infinity: until `conflict(0)`). A long poll waiting now is ended with the same 409.
+   */
+  conflict(times = Infinity): void {
+    this.conflictsLeft = times;
+    if (times <= 0) return;
+    for (const res of this.pollers) {
+      this.pollers.delete(res);
+      this.conflictsLeft--;
+      this.conflictsAnswered++;
+      sendJson(res, 409, TELEGRAM_ERRORS.conflict);
+    }
+  }
+
   /** Holds the answer to calls matching `predicate` (the call is recorded as received) until `releaseHeld`. */
   hold(predicate: (call: TelegramCall) => boolean): void {
     this.holdPredicate = predicate;
@@ -184,6 +238,13 @@ export class FakeTelegram {
         return fail(fault.error);
       }
     }
+    if (method === 'getUpdates' && this.conflictsLeft > 0) {
+      this.conflictsLeft--;
+      this.conflictsAnswered++;
+      return fail(TELEGRAM_ERRORS.conflict);
+    }
+    // Telegram refuses a request whose strings are not valid UTF-8.
+    if (hasLoneSurrogate(payload)) return fail(TELEGRAM_ERRORS.notUtf8);
     switch (method) {
       case 'getMe':
         return ok({
@@ -209,9 +270,27 @@ export class FakeTelegram {
         const status = this.members.get(`${chatId}:${String(payload.user_id)}`) ?? 'member';
         return ok({ status, user: { id: Number(payload.user_id), is_bot: false, first_name: 'User' } });
       }
+      case 'getMyCommands':
+        return ok(this.commandMenus.get(menuKey(payload)) ?? []);
+      case 'setMyCommands': {
+        const commands = Array.isArray(payload.commands) ? (payload.commands as Record<string, unknown>[]) : [];
+        const valid = commands.every(
+          (c) =>
+            typeof c.command === 'string' &&
+            /^[a-z0-9_]{1,32}$/.test(c.command) &&
+            typeof c.description === 'string' &&
+            c.description.length >= 1 &&
+            c.description.length <= 256,
+        );
+        if (!valid || commands.length > 100) return fail(TELEGRAM_ERRORS.commandInvalid);
+        this.commandMenus.set(
+          menuKey(payload),
+          commands.map((c) => ({ command: String(c.command), description: String(c.description) })),
+        );
+        return ok(true);
+      }
       case 'answerInlineQuery':
       case 'answerCallbackQuery':
-      case 'setMyCommands':
         return ok(true);
       default:
         if (!SEND_METHODS.has(method))
@@ -232,6 +311,14 @@ export class FakeTelegram {
     const messageId = this.nextMessageId++;
     const text = String(payload.text ?? payload.caption ?? '');
     this.sent.push({ method, chatId, text, messageId, at: call.at, payload });
+    const afterAccept = this.acceptedFaults.findIndex(
+      (f) => (f.method === undefined || f.method === method) && (f.chatId === undefined || f.chatId === chatId),
+    );
+    const acceptedFault = this.acceptedFaults[afterAccept];
+    if (acceptedFault) {
+      if (--acceptedFault.times <= 0) this.acceptedFaults.splice(afterAccept, 1);
+      return fail(acceptedFault.error);
+    }
     if (this.holdPredicate?.(call)) await new Promise<void>((resolve) => this.released.push(resolve));
     if (this.options.latencyMs) await new Promise((resolve) => setTimeout(resolve, this.options.latencyMs));
     return ok({

@@ -1,6 +1,7 @@
 // Graceful shutdown with the real outbox worker, a real SQLite outbox and a fake sender: the send in flight
 // finishes and is marked sent, rows not yet tried stay pending (nothing lost), the next start sends them once
-// each; a second signal aborts at once; a stuck step times out and the stop still completes, with exit code 1.
+// each; a second signal aborts at once, unless it repeats the first within a second (one request delivered twice);
+// a stuck step times out and the stop still completes, with exit code 1.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -91,9 +92,13 @@ describe('graceful shutdown', () => {
     const second = heldSender();
     const next = new OutboxWorker({ outbox, clock: systemClock, senders: { telegram: second.sender } });
     const drained = next.drain();
-    await waitFor(() => second.waiting.length === 2, 5_000, 'both waiting rows to be sent');
-    second.releaseAll();
+    // One chat's rows go out one at a time, in order: release each send as it comes.
+    for (const row of ['alert-1', 'alert-2']) {
+      await waitFor(() => second.waiting.length === 1, 5_000, `${row} to be sent`);
+      second.releaseAll();
+    }
     expect(await drained).toEqual({ sent: 2, failed: 0 });
+    expect(second.delivered).toEqual(['alert-1', 'alert-2']);
     expect([...first.delivered, ...second.delivered].sort()).toEqual(['alert-0', 'alert-1', 'alert-2']);
     expect(outbox.counts()).toMatchObject({ sent: 3, pending: 0, attempting: 0 });
     db.close();
@@ -114,6 +119,69 @@ describe('graceful shutdown', () => {
     expect(aborted).toEqual(['abort']);
     release();
     await first;
+  });
+
+  it('takes the same signal again within a second as the same request and finishes the stop', async () => {
+    // tsx relays a SIGTERM the process also received directly: two, 30 ms apart.
+    let now = 5_000;
+    const events: string[] = [];
+    let release: () => void = () => undefined;
+    const shutdown = gracefulShutdown({
+      log: silentLogger,
+      now: () => now,
+      steps: [{ name: 'chat', run: () => new Promise<void>((resolve) => (release = resolve)) }],
+      done: (code) => events.push(`done ${code}`),
+      abort: () => events.push('abort'),
+    });
+    const first = shutdown.handle('SIGTERM');
+    now += 30;
+    await shutdown.handle('SIGTERM');
+    expect(events).toEqual([]);
+    release();
+    await first;
+    expect(events).toEqual(['done 0']);
+  });
+
+  it('exits at once on the same signal a second or more after the first', async () => {
+    let now = 5_000;
+    const events: string[] = [];
+    let release: () => void = () => undefined;
+    const shutdown = gracefulShutdown({
+      log: silentLogger,
+      now: () => now,
+      steps: [{ name: 'chat', run: () => new Promise<void>((resolve) => (release = resolve)) }],
+      done: (code) => events.push(`done ${code}`),
+      abort: () => events.push('abort'),
+    });
+    const first = shutdown.handle('SIGTERM');
+    now += 1_000;
+    await shutdown.handle('SIGTERM');
+    expect(events).toEqual(['abort']);
+    release();
+    await first;
+  });
+
+  it('stops the same way on a failure that cannot recover, reporting exit code 1, and a signal meanwhile waits', async () => {
+    const events: string[] = [];
+    let release: () => void = () => undefined;
+    const shutdown = gracefulShutdown({
+      log: silentLogger,
+      now: () => 0,
+      steps: [
+        { name: 'chat', run: () => new Promise<void>((resolve) => (release = resolve)) },
+        { name: 'store', run: () => void events.push('store closed') },
+      ],
+      done: (code) => events.push(`done ${code}`),
+      abort: () => events.push('abort'),
+    });
+    const failing = shutdown.fail('telegram polling stopped: 409 Conflict');
+    expect(shutdown.stopping).toBe(true);
+    // The supervisor's SIGTERM during that stop asks for what is under way.
+    await shutdown.handle('SIGTERM');
+    expect(events).toEqual([]);
+    release();
+    await failing;
+    expect(events).toEqual(['store closed', 'done 1']);
   });
 
   it('goes on after a step that fails or hangs, and reports exit code 1', async () => {
