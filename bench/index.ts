@@ -10,6 +10,7 @@ export const benches: readonly { name: string; load: () => Promise<Bench> }[] = 
   { name: 'market', load: async () => (await import('./market.js')).market },
   { name: 'risk', load: async () => (await import('./risk.js')).risk },
   { name: 'fanout', load: async () => (await import('./fanout.js')).fanout },
+  { name: 'fanout-faults', load: async () => (await import('./fanout.js')).fanoutFaults },
   { name: 'charts', load: async () => (await import('./charts.js')).charts },
   { name: 'replay', load: async () => (await import('./replay.js')).replay },
 ];

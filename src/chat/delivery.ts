@@ -1,7 +1,7 @@
 // The one seam every outgoing chat call goes through: command replies and alerts, Discord and Telegram.
-// It owns rate limiting (token buckets, flood waits per chat and per platform), the request timeout, retry by
-// kind of failure under one at-most-once policy (see Delivery), permanent-failure handling (pause a chat the bot
-// was blocked from, follow a group's migration) and logging. Platform libraries are only called inside it.
+// It owns rate limiting (token buckets, each platform's ceiling over any sliding second, flood waits per chat and
+// per platform), the request timeout, retry by kind of failure under one at-most-once policy (see Delivery),
+// permanent-failure handling (pause a chat the bot was blocked from, follow a group's migration) and logging. Platform libraries are only called inside it.
 import { silentLogger, type Logger } from '../log/logger.js';
 import { systemClock, type Clock } from './clock.js';
 import {
@@ -14,7 +14,14 @@ import {
   type Failure,
   type GoneReason,
 } from './errors.js';
-import { KeyedBuckets, TokenBucket, type BucketSpec } from './limiter.js';
+import {
+  CeilingWindow,
+  KeyedBuckets,
+  TokenBucket,
+  type BucketSpec,
+  type WindowPermit,
+  type WindowSpec,
+} from './limiter.js';
 
 export interface RetryOptions {
   /** First back-off after a 5xx or network error, in ms; doubled after each further failure. Default 1000. */
@@ -36,27 +43,34 @@ export interface RetryOptions {
 
 export interface RateLimits {
   /**
-   * Telegram: all messages of the bot. Default 27/s with a burst of 2: a bucket lets through at most
-   * capacity + rate x T in any window T, so at most 29 in any second ("about 30 messages per second"): one of
-   * margin for the jitter between the seam and the wire. The burst recovers what timer lateness costs.
+   * Telegram: the pace of all requests of the bot. Default 28/s, burst 3: spreads sends over the second (the
+   * burst recovers what timer lateness costs). A bucket bounds only grants, so the ceiling is telegramCeiling.
    */
   telegramGlobal: BucketSpec;
+  /**
+   * Telegram's ceiling ("about 30 messages per second"): default at most 28 in any sliding second as Telegram
+   * receives them (two of margin), whatever the delays between the seam and the wire (CeilingWindow).
+   */
+  telegramCeiling: WindowSpec;
   /** Telegram: one group or channel (negative chat id). Default 18/min, burst 2: at most 20 in any minute. */
   telegramGroup: BucketSpec;
   /** Telegram: one private chat. Default 1/s, burst 3. */
   telegramPrivate: BucketSpec;
-  /**
-   * Discord: all requests of the bot (route buckets are left to discord.js). Default 45/s, burst 4: at most 49
-   * in any second, one under the global 50 for the same jitter.
-   */
+  /** Discord: the pace of all requests of the bot (route buckets are left to discord.js). Default 48/s, burst 4. */
   discordGlobal: BucketSpec;
+  /** Discord's global ceiling of 50 requests a second: default at most 48 in any sliding second as received. */
+  discordCeiling: WindowSpec;
 }
 
 export const DEFAULT_RATE_LIMITS: RateLimits = {
-  telegramGlobal: { ratePerSecond: 27, capacity: 2 },
+  telegramGlobal: { ratePerSecond: 28, capacity: 3 },
+  // transitMs 2 s: a request unanswered 2 s after its grant is taken to have arrived by then (a hung one then
+  // holds its slot 3 s, not until its timeout); far above what leaving takes, even on a new connection.
+  telegramCeiling: { limit: 28, windowMs: 1000, transitMs: 2000 },
   telegramGroup: { ratePerSecond: 18 / 60, capacity: 2 },
   telegramPrivate: { ratePerSecond: 1, capacity: 3 },
-  discordGlobal: { ratePerSecond: 45, capacity: 4 },
+  discordGlobal: { ratePerSecond: 48, capacity: 4 },
+  discordCeiling: { limit: 48, windowMs: 1000, transitMs: 2000 },
 };
 
 export const DEFAULT_RETRY: RetryOptions = {
@@ -154,6 +168,7 @@ export class Delivery {
   private readonly telegramGroups: KeyedBuckets;
   private readonly telegramPrivate: KeyedBuckets;
   private readonly discordGlobal: TokenBucket;
+  private readonly ceilings: Record<ChatPlatform, CeilingWindow>;
   /** Flood waits per chat (`platform:chatId` → epoch ms): nothing goes to that chat before then. */
   private readonly chatHeldUntil = new Map<string, number>();
   /** Platform-wide waits (Discord's global 429): nothing goes to that platform before then. */
@@ -170,6 +185,10 @@ export class Delivery {
     this.telegramGroups = new KeyedBuckets(limits.telegramGroup, this.clock);
     this.telegramPrivate = new KeyedBuckets(limits.telegramPrivate, this.clock);
     this.discordGlobal = new TokenBucket(limits.discordGlobal, this.clock);
+    this.ceilings = {
+      telegram: new CeilingWindow(limits.telegramCeiling, this.clock),
+      discord: new CeilingWindow(limits.discordCeiling, this.clock),
+    };
   }
 
   /**
@@ -196,16 +215,29 @@ export class Delivery {
       return new ChatDeliveryError(final, request.platform, chatId, detail, extra);
     };
     for (let attempt = 1; ; attempt++) {
-      await this.waitForTurn(request, chatId, notAfter, (id, detail) => giveUp(id, detail, { attempts: attempt - 1 }));
-      if (maybeSentAt !== undefined && this.clock.now() - maybeSentAt > duplicateSafeMs) {
-        throw giveUp('maybeSent', 'an earlier request may have arrived and a resend could duplicate it', {
-          attempts: attempt - 1,
-        });
+      const permit = await this.waitForTurn(request, chatId, notAfter, (id, detail) =>
+        giveUp(id, detail, { attempts: attempt - 1 }),
+      );
+      try {
+        if (maybeSentAt !== undefined && this.clock.now() - maybeSentAt > duplicateSafeMs) {
+          throw giveUp('maybeSent', 'an earlier request may have arrived and a resend could duplicate it', {
+            attempts: attempt - 1,
+          });
+        }
+        hooks.onWire?.();
+      } catch (error) {
+        permit.release();
+        throw error;
       }
-      hooks.onWire?.();
       this.stats.calls++;
       const sentAt = this.clock.now();
-      const outcome = await this.callOnce(call, chatId);
+      let outcome: CallOutcome<T>;
+      try {
+        outcome = await this.callOnce(call, chatId);
+      } finally {
+        // The answer (or the timeout) is in: the request counts toward the ceiling for one more second.
+        permit.settle();
+      }
       if (outcome.ok) {
         this.stats.delivered++;
         if (attempt > 1) log.debug('delivered after retry', { attempt });
@@ -330,15 +362,16 @@ export class Delivery {
   }
 
   /**
-   * Waits for the chat's flood wait and bucket, then the platform's, so a slow group does not hold a global
-   * token. A flood wait that ends after the deadline gives the message up at once instead of waiting for it.
+   * Waits for the chat's flood wait and bucket, then the platform's pace and last its ceiling, so a slow group
+   * does not hold a global token and the ceiling's slot is taken right before the request. A flood wait that ends
+   * after the deadline gives the message up at once instead of waiting for it. Returns the ceiling's slot.
    */
   private async waitForTurn(
     request: DeliveryRequest,
     chatId: string,
     notAfter: number,
     giveUp: (id: DeliveryErrorId, detail: string) => ChatDeliveryError,
-  ): Promise<void> {
+  ): Promise<WindowPermit> {
     const signal = request.wire?.signal;
     const cancelled = (): ChatDeliveryError => giveUp('cancelled', 'withdrawn before sending');
     for (;;) {
@@ -352,17 +385,25 @@ export class Delivery {
         await this.clock.sleep(heldUntil - now, signal);
         continue;
       }
+      let permit: WindowPermit;
       try {
         if (request.platform === 'telegram' && request.kind !== 'api') await this.chatBucket(chatId).acquire(signal);
         await (request.platform === 'telegram' ? this.telegramGlobal : this.discordGlobal).acquire(signal);
+        permit = await this.ceilings[request.platform].acquire(signal);
       } catch (error) {
         if (aborted(signal)) throw cancelled();
         throw error;
       }
       // A 429 for this chat or platform may have come in while this message waited for a token.
-      if (this.heldUntil(request.platform, chatId) > this.clock.now()) continue;
-      if (this.clock.now() > notAfter) throw giveUp('tooLate', 'deadline passed before sending');
-      return;
+      if (this.heldUntil(request.platform, chatId) > this.clock.now()) {
+        permit.release();
+        continue;
+      }
+      if (this.clock.now() > notAfter) {
+        permit.release();
+        throw giveUp('tooLate', 'deadline passed before sending');
+      }
+      return permit;
     }
   }
 }

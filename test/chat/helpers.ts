@@ -59,3 +59,46 @@ export function reading(overrides: Partial<MarketReading> = {}): MarketReading {
     ...overrides,
   };
 }
+
+/**
+ * A clock that moves only when told to: `sleep` registers a timer, and `run` fires the timers in time order,
+ * letting every promise settle between two, until `done` has settled. Concurrent sleepers overlap as they would
+ * in real time (unlike virtualClock), so limiter tests can simulate many requests in flight at once.
+ */
+export function steppedClock(startAt = 1_764_115_200_000): Clock & { run(done: Promise<unknown>): Promise<void> } {
+  let now = startAt;
+  let order = 0;
+  const timers: { at: number; order: number; fire: () => void }[] = [];
+  const settle = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+  return {
+    now: () => now,
+    sleep: (ms, signal) =>
+      new Promise<void>((resolve) => {
+        if (signal?.aborted === true) return resolve();
+        const timer = { at: now + Math.max(0, ms), order: order++, fire: resolve };
+        timers.push(timer);
+        signal?.addEventListener(
+          'abort',
+          () => {
+            const index = timers.indexOf(timer);
+            if (index >= 0) timers.splice(index, 1);
+            resolve();
+          },
+          { once: true },
+        );
+      }),
+    async run(done) {
+      let finished = false;
+      void done.finally(() => (finished = true)).catch(() => undefined);
+      for (;;) {
+        await settle();
+        if (finished) return;
+        timers.sort((a, b) => a.at - b.at || a.order - b.order);
+        const next = timers.shift();
+        if (!next) throw new Error('steppedClock: nothing left to run, but the work has not finished');
+        now = Math.max(now, next.at);
+        next.fire();
+      }
+    },
+  };
+}

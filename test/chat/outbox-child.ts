@@ -18,6 +18,7 @@ process.stdout.write(`recovered ${JSON.stringify(recovered)}\n`);
 const delivery = new Delivery({
   limits: {
     telegramGlobal: { ratePerSecond: 200, capacity: 1 },
+    telegramCeiling: { limit: 200, windowMs: 1000, transitMs: 2000 },
     ...(privatePerSecond ? { telegramPrivate: { ratePerSecond: Number(privatePerSecond), capacity: 1 } } : {}),
   },
 });

@@ -256,7 +256,8 @@ export class FakeDiscord {
         typeof parts.payload_json === 'string' ? (JSON.parse(parts.payload_json) as Record<string, unknown>) : parts;
     } else if (raw.length > 0) body = JSON.parse(raw.toString('utf8')) as DiscordRequest['body'];
     const method = req.method ?? 'GET';
-    this.requests.push({ method, path, body, at: Date.now() });
+    // On the fake's clock, like channelMessages, so a scaled clock's rates can be read from it.
+    this.requests.push({ method, path, body, at: (this.options.now ?? Date.now)() });
     const obj = (body ?? {}) as Record<string, unknown>;
 
     const interactionCallback = /^\/interactions\/(\d+)\/([^/]+)\/callback$/.exec(path);
