@@ -9,7 +9,7 @@ import type { Update } from 'telegraf/types';
 import type { Caller, CommandContext, CommandDefinition } from '../commands/command.js';
 import { dispatch, findCommand, inputFromLine, type FailureReporter } from '../commands/dispatch.js';
 import { reply as makeReply, type Reply } from '../commands/reply.js';
-import { fitText } from '../commands/text.js';
+import { cutText, fitText } from '../commands/text.js';
 import type { Glossary } from '../glossary/types.js';
 import { silentLogger, type Logger } from '../log/logger.js';
 import type { Delivery, DeliveryRequest, WireHooks } from './delivery.js';
@@ -108,7 +108,8 @@ export async function sendTelegramReply(
             {
               chat_id: chat,
               photo: { source: Buffer.from(reply.image.png), filename: reply.image.filename },
-              caption: escapeHtml(reply.title).slice(0, 1024),
+              // The 1024 limit counts the text after entity parsing: cut the raw title (between graphemes), then escape.
+              caption: escapeHtml(cutText(reply.title, 1024)),
               parse_mode: 'HTML',
               ...replyTo,
             },
