@@ -37,11 +37,12 @@ function ask(text: string): void {
 
 /** Asks until the answer contains `expected` (market data arrives with the first poll, a few seconds in). */
 async function reply(text: string, expected: string): Promise<string> {
-  const deadline = Date.now() + 30_000;
+  // A start of `npm start` (tsx compiling, the first poll) can take tens of seconds on a loaded CI machine.
+  const deadline = Date.now() + 60_000;
   for (;;) {
     const before = telegram.messagesTo(CHAT).length;
     ask(text);
-    await telegram.waitFor(() => telegram.messagesTo(CHAT).length > before, 10_000);
+    await telegram.waitFor(() => telegram.messagesTo(CHAT).length > before, Math.max(10_000, deadline - Date.now()));
     const answer = telegram.messagesTo(CHAT).at(-1)?.text ?? '';
     if (answer.includes(expected) || Date.now() > deadline) return answer;
     await new Promise((resolve) => setTimeout(resolve, 500));
