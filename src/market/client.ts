@@ -21,6 +21,8 @@ export interface ExchangeOptions {
    * tests against the local mock exchange); against a real venue the throttler always stays on.
    */
   rateLimit?: boolean;
+  /** ccxt's quoteJsonNumbers; mock-only as `rateLimit`: `false` is honoured only with an origin override. */
+  quoteJsonNumbers?: boolean;
 }
 
 /** A ccxt.pro instance for the venue, configured as the adapter says. */
@@ -33,6 +35,7 @@ export function createExchange(adapter: VenueAdapter, options: ExchangeOptions):
   });
   if (options.origin !== undefined) {
     exchange.urls['api'] = rewriteUrlTree(exchange.urls['api'], options.origin);
+    if (options.quoteJsonNumbers === false) exchange.quoteJsonNumbers = false;
   }
   return exchange;
 }

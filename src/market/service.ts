@@ -46,6 +46,8 @@ export interface PollOptions {
    * polled gets a fast cycle before them, since they work on the largest markets the fast cycle finds.
    */
   include?: readonly Exclude<JobKind, 'fast'>[];
+  /** Poll only these venues (default every configured one). */
+  venues?: readonly ExchangeId[];
 }
 
 export interface MarketService extends VenueHealthReader {
@@ -156,8 +158,10 @@ export function createMarketService(options: MarketServiceOptions): MarketServic
 
     async pollOnce(pollOptions) {
       const include = pollOptions?.include ?? [];
+      const only = pollOptions?.venues;
+      const selected = only === undefined ? runners : runners.filter((runner) => only.includes(runner.id));
       return Promise.all(
-        runners.map(async (runner) => {
+        selected.map(async (runner) => {
           // The slower jobs pick the largest markets, which the first fast cycle finds.
           if (include.length > 0 && !runner.polled) await runNow(runner, 'fast');
           if (include.includes('slow')) await runNow(runner, 'slow');

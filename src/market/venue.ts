@@ -64,6 +64,12 @@ export interface VenueTuning {
    * pass does not wait real seconds; it is ignored (stays on) for any venue without an origin override.
    */
   ccxtRateLimit: boolean;
+  /**
+   * ccxt's scan of every parsed answer for integers beyond 2^53 (quoteJsonNumbers), which it then re-reads as
+   * strings. MOCK ONLY, like ccxtRateLimit: the mock exchange never sends such integers, so a replay can skip the
+   * scan and parse exactly what it would parse with it; ignored (the scan stays on) for a real venue.
+   */
+  ccxtQuoteJsonNumbers: boolean;
 }
 
 export const DEFAULT_VENUE_TUNING: Omit<VenueTuning, 'retry'> = {
@@ -82,6 +88,7 @@ export const DEFAULT_VENUE_TUNING: Omit<VenueTuning, 'retry'> = {
   // Binance's mark-price stream pushes every second, so a minute of silence means a dead socket.
   silenceMsByVenue: { binanceusdm: 60_000 },
   ccxtRateLimit: true,
+  ccxtQuoteJsonNumbers: true,
 };
 
 export interface VenueRunnerOptions {
@@ -207,6 +214,7 @@ export class VenueRunner {
       timeoutMs: this.options.config.REQUEST_TIMEOUT_MS,
       origin: this.origin,
       rateLimit: this.options.tuning.ccxtRateLimit,
+      quoteJsonNumbers: this.options.tuning.ccxtQuoteJsonNumbers,
     });
     streamExchange.setMarketsFromExchange(this.rest);
     streamExchange.options['liquidationsLimit'] = 5_000;
@@ -539,6 +547,7 @@ export class VenueRunner {
         timeoutMs: this.options.config.REQUEST_TIMEOUT_MS,
         origin: this.origin,
         rateLimit: this.options.tuning.ccxtRateLimit,
+        quoteJsonNumbers: this.options.tuning.ccxtQuoteJsonNumbers,
       });
       this.seam = new RequestSeam(
         this.rest,

@@ -1,8 +1,9 @@
-// Replays a scenario through the real pipeline on a simulated clock: the mock exchange on 127.0.0.1, real ccxt
-// clients with their liquidation streams, the SQLite store (in a temporary directory), the risk loop and the alert
-// rules, delivering to a console-style sink. Scenario time only moves when the replay moves it (a manual clock), the
-// streams are settled before every pass and every pass is one fixed step: the same scenario gives the same
-// timeline on every run.
+// Replays a scenario through the real pipeline on a simulated clock: the mock exchange on 127.0.0.1 (on a worker
+// thread of its own), real ccxt clients with their liquidation streams, the SQLite store (in a temporary directory,
+// a pass's writes in one transaction), the risk loop and the alert rules, delivering to a console-style sink.
+// Scenario time only moves when the replay moves it (a manual clock), the streams are settled before every pass,
+// every pass is one fixed step and the venues' markets enter the store in a fixed order: the same scenario gives the
+// same timeline on every run.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -18,13 +19,15 @@ import { createMarketService, type MarketTuning } from '../market/service.js';
 import { LiquidationFeed } from '../mock-exchange/liquidations.js';
 import { buildModel, type ScenarioModel } from '../mock-exchange/model.js';
 import { loadScenario, parseScenario, scenarioVenues, type Scenario } from '../mock-exchange/scenario.js';
-import { startMockExchange, type MockExchange, type ScenarioInput } from '../mock-exchange/server.js';
+import type { ScenarioInput } from '../mock-exchange/server.js';
+import { startMockExchangeThread } from '../mock-exchange/thread.js';
 import type { LiquidationSampling } from '../mock-exchange/venue.js';
 import { binance } from '../mock-exchange/venues/binance.js';
 import { bybit } from '../mock-exchange/venues/bybit.js';
 import { hyperliquid } from '../mock-exchange/venues/hyperliquid.js';
 import { okx } from '../mock-exchange/venues/okx.js';
 import { createRiskLoop, consoleAlertSink, type AlertSink } from '../pipeline/riskLoop.js';
+import { forgetKeptColumns } from '../risk/columns.js';
 import type { RiskLevel } from '../risk/levels.js';
 import type { RiskParameters } from '../risk/parameters.js';
 import { openStore } from '../store/index.js';
@@ -40,12 +43,22 @@ const SAMPLING: Record<ExchangeId, LiquidationSampling | undefined> = {
   hyperliquid: hyperliquid.liquidationSampling,
 };
 
+/**
+ * The order of the venues' first polls, so of their markets in the store: the order in which the first cycles
+ * used to complete when they ran at once against an in-process mock (the venues whose cycle takes one request first,
+ * Binance, which reads open interest per symbol after its quotes, last), kept so that replays sum and rank their
+ * markets as before.
+ */
+const FIRST_POLL_ORDER: readonly ExchangeId[] = ['bybit', 'hyperliquid', 'okx', 'binanceusdm'];
+
 /** Short retries and reconnects, the streams on, ccxt's throttler off (mock only), no mark-price stream. */
 export const REPLAY_TUNING: MarketTuning = {
   streams: true,
   // Binance's mark-price stream pushes on wall time: whether a pass read it or premiumIndex would depend on timing.
   markPriceStream: false,
   ccxtRateLimit: false,
+  // The mock sends no integer beyond 2^53: ccxt's scan for them would find nothing.
+  ccxtQuoteJsonNumbers: false,
   retry: { maxRetries: 2, baseDelayMs: 20, maxDelayMs: 200, maxRetryAfterWaitMs: 5_000, defaultRateLimitPauseMs: 200 },
   stream: { reconnectBaseMs: 50, reconnectMaxMs: 500 },
 };
@@ -210,11 +223,13 @@ export async function replayScenario(options: ReplayOptions): Promise<ReplayResu
   const log = options.log ?? silentLogger;
   if (!(stepSec > 0)) throw new RangeError('the step must be positive');
 
+  // The mock runs on its own thread (its JSON and sockets beside the pipeline), on a clock only the replay moves:
+  // scenario time is the scenario's start plus the wall milliseconds given, as the in-process server computes it.
   let wallMs = 0;
-  const mock: MockExchange = await startMockExchange({ scenario, clock: () => wallMs });
+  const mock = await startMockExchangeThread(scenario, wallMs);
   const temporary = options.dataDir === undefined;
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'spiralwatch-replay-'));
-  const now = () => mock.scenarioTime();
+  const now = () => model.startMs + Math.round(wallMs);
   // A replay watches a few markets at a dense cadence: keeping built snapshots costs little memory there.
   const store = openStore({ dataDir, retentionDays: 7, now, onRejected: () => undefined, cacheHistory: true });
   const config = loadConfig({
@@ -256,9 +271,8 @@ export async function replayScenario(options: ReplayOptions): Promise<ReplayResu
     return counters.saved + counters.duplicates;
   };
 
-  /** Pushes what fell due and waits until each stream stored what the mock sent (or stops making progress). */
+  /** Waits until each stream stored what the mock pushed (or stops making progress). */
   async function settle(): Promise<void> {
-    mock.pushNow();
     const streaming = expected.venues();
     const done = () => streaming.every((v) => received(v) >= (expected.counts.get(v) ?? 0));
     const deadline = performance.now() + SETTLE_LIMIT_MS;
@@ -277,9 +291,11 @@ export async function replayScenario(options: ReplayOptions): Promise<ReplayResu
   async function streamsUp(): Promise<void> {
     const streaming = expected.venues();
     const deadline = performance.now() + START_LIMIT_MS;
-    const connected = () =>
-      streaming.every((v) => mock.requests().some((r) => r.venue === v && r.method === 'WS' && r.status === 101));
-    while (!connected() && performance.now() < deadline) await wait(10);
+    const connected = async () => {
+      const upgraded = await mock.upgradedVenues();
+      return streaming.every((v) => upgraded.includes(v));
+    };
+    while (!(await connected()) && performance.now() < deadline) await wait(10);
     // The subscriptions follow the upgrade by a message each way.
     await wait(200);
   }
@@ -287,14 +303,21 @@ export async function replayScenario(options: ReplayOptions): Promise<ReplayResu
   try {
     await market.start();
     // Per-symbol streams (Bybit) subscribe once the first fast cycle has found the markets: poll at offset 0,
-    // then wait for every stream before any liquidation falls due.
-    await market.pollOnce();
+    // then wait for every stream before any liquidation falls due. One venue at a time, in a fixed order: a venue's
+    // first cycle registers its markets in the store, and that order is the order the engine reads them in (and
+    // sums the stress grid in), so it must not depend on which answer arrives first.
+    const firstPolls = [...FIRST_POLL_ORDER, ...venues.filter((venue) => !FIRST_POLL_ORDER.includes(venue))];
+    for (const venue of firstPolls) if (venues.includes(venue)) await market.pollOnce({ venues: [venue] });
     await streamsUp();
     let offsetSec = 0;
     let lastDepth = -Infinity;
     let lastSlow = -Infinity;
     while (offsetSec <= untilSec) {
       wallMs = offsetSec * 1000;
+      // The mock's clock moves and what fell due is pushed before anything of the pass reads it.
+      await mock.advance(wallMs);
+      // The pass's writes (the streams' liquidations, every venue's snapshots) commit once, before scoring.
+      store.beginBatch();
       expected.advance(now());
       await settle();
       const include: ('slow' | 'depth')[] = [];
@@ -307,6 +330,7 @@ export async function replayScenario(options: ReplayOptions): Promise<ReplayResu
         lastDepth = offsetSec;
       }
       await market.pollOnce({ include });
+      store.endBatch();
       const firstNew = delivered.length;
       const pass = loop.runOnce();
       if (pass !== undefined) {
@@ -355,6 +379,8 @@ export async function replayScenario(options: ReplayOptions): Promise<ReplayResu
     await market.stop();
     store.close();
     await mock.close();
+    // The risk engine kept the columns of this replay's histories (built, frozen snapshots) for its next pass.
+    forgetKeptColumns();
     if (temporary) rmSync(dataDir, { recursive: true, force: true });
   }
   const wall = performance.now() - started;

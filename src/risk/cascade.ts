@@ -9,7 +9,8 @@ import { price as formatPrice, duration, percent, usd } from '../domain/format.j
 import { countUpTo, latestIndex, priceOf } from './history.js';
 import { depthCurveFromBands, depthWithin, flatDepthCurve, impactOf } from './impact.js';
 import type { DepthCurve } from './impact.js';
-import { countAtOrBelow } from './math.js';
+import { snapshotColumns, type SnapshotColumns } from './columns.js';
+import { ScratchBuffer, countAtOrBelow } from './math.js';
 import { DEFAULT_RISK_PARAMETERS } from './parameters.js';
 import type { LeverageBucket, MarginTier, RiskParameters } from './parameters.js';
 
@@ -176,6 +177,13 @@ export const CASCADE_CALIBRATION = 'calibrated on 2025-10-10 and 2021-05-19';
 /** The parenthesis a one-line cascade figure ends with. */
 export const CASCADE_ESTIMATE_NOTE = `(estimate, ${CASCADE_CALIBRATION})`;
 
+// What the latest fresh value is looked for by (created once: a profile per market and pass makes no closures).
+const hasPrice = (s: Snapshot): boolean => priceOf(s) !== null;
+const hasOpenInterestUsd = (s: Snapshot): boolean => s.openInterestUsd !== null;
+const hasLongShortRatio = (s: Snapshot): boolean => s.longShortAccountRatio !== null;
+const hasVolume = (s: Snapshot): boolean => s.volume24hUsd !== null && s.volume24hUsd > 0;
+const hasBook = (s: Snapshot): boolean => s.depthBands !== null && s.depthBands.length > 0;
+
 /** Builds the liquidation profile of `history`'s market at `now`, or says why it cannot. */
 export function buildLiquidationProfile(
   history: MarketHistory,
@@ -190,15 +198,15 @@ export function buildLiquidationProfile(
   const n = snaps.length;
   const at = options.snapshot?.at ?? now;
 
-  const priceIdx = latestIndex(snaps, n, at, fp.maxValueAgeMs, (s) => priceOf(s) !== null);
+  const priceIdx = latestIndex(snaps, n, at, fp.maxValueAgeMs, hasPrice);
   if (priceIdx < 0) return { ok: false, market, reason: `no price in the last ${duration(fp.maxValueAgeMs)}` };
   const price = priceOf(snaps[priceIdx] as Snapshot) as number;
-  const oiIdx = latestIndex(snaps, n, at, fp.maxValueAgeMs, (s) => s.openInterestUsd !== null);
+  const oiIdx = latestIndex(snaps, n, at, fp.maxValueAgeMs, hasOpenInterestUsd);
   if (oiIdx < 0) return { ok: false, market, reason: `no open interest in the last ${duration(fp.maxValueAgeMs)}` };
   const openInterestUsd = (snaps[oiIdx] as Snapshot).openInterestUsd as number;
 
   // Long/short split.
-  const ratioIdx = latestIndex(snaps, n, at, fp.slowValueAgeMs, (s) => s.longShortAccountRatio !== null);
+  const ratioIdx = latestIndex(snaps, n, at, fp.slowValueAgeMs, hasLongShortRatio);
   const ratio = ratioIdx >= 0 ? ((snaps[ratioIdx] as Snapshot).longShortAccountRatio as number) : null;
   const longShare = ratio === null ? 0.5 : ratio / (1 + ratio);
 
@@ -207,7 +215,8 @@ export function buildLiquidationProfile(
   const buckets = foldBuckets(cp.leverageBuckets, margin.maxLeverage);
 
   // Entry distribution, levels, depth.
-  const entries = estimateLevels(snaps, n, price, longShare, buckets, margin.rate, openInterestUsd, params);
+  const columns = snapshotColumns(market, snaps, n, fp.depth.thinningBandPercent);
+  const entries = estimateLevels(snaps, columns, n, price, longShare, buckets, margin.rate, openInterestUsd, params);
   const depth = depthCurves(snaps, n, at, openInterestUsd, params);
 
   return {
@@ -583,12 +592,58 @@ function foldBuckets(buckets: readonly LeverageBucket[], maxLeverage: number | u
   return out.filter((b) => b.weight > 0);
 }
 
-interface Cohort {
-  entry: number;
-  quantity: number;
-  /** Index of the snapshot from which on the price path can consume its levels. */
-  from: number;
+/**
+ * The cohorts of one profile (entry price, quantity in coins, and the index of the snapshot from which on the price
+ * path can consume their levels), in reused columns: a profile is built for every market on every pass.
+ */
+class Cohorts {
+  entry = new Float64Array(512);
+  quantity = new Float64Array(512);
+  from = new Int32Array(512);
+  count = 0;
+
+  clear(): void {
+    this.count = 0;
+  }
+
+  push(entry: number, quantity: number, from: number): void {
+    if (this.count === this.entry.length) {
+      const size = this.count * 2;
+      this.entry = grown(this.entry, size);
+      this.quantity = grown(this.quantity, size);
+      const fromGrown = new Int32Array(size);
+      fromGrown.set(this.from);
+      this.from = fromGrown;
+    }
+    this.entry[this.count] = entry;
+    this.quantity[this.count] = quantity;
+    this.from[this.count] = from;
+    this.count++;
+  }
 }
+
+function grown(values: Float64Array, size: number): Float64Array<ArrayBuffer> {
+  const out = new Float64Array(size);
+  out.set(values);
+  return out;
+}
+
+// Reused by estimateLevels and sideLevels (synchronous, one profile at a time).
+const cohorts = new Cohorts();
+const reductionIndex = new ScratchBuffer();
+const reductionFactor = new ScratchBuffer();
+const shrinkScratch = new ScratchBuffer();
+const pathScratch = new ScratchBuffer();
+const suffixMinScratch = new ScratchBuffer();
+const suffixMaxScratch = new ScratchBuffer();
+const offsetScratch = new ScratchBuffer();
+const longBinScratch = new ScratchBuffer();
+const shortBinScratch = new ScratchBuffer();
+const ratioScratch = new ScratchBuffer();
+const usedScratch = new ScratchBuffer();
+const usedBinScratch = new ScratchBuffer();
+const listDistances = new ScratchBuffer();
+const listAmounts = new ScratchBuffer();
 
 /**
  * The entry distribution and the levels it implies. Open interest is read in coins (USD over mark price). The
@@ -600,6 +655,7 @@ interface Cohort {
  */
 function estimateLevels(
   snaps: readonly Snapshot[],
+  columns: SnapshotColumns,
   n: number,
   price: number,
   longShare: number,
@@ -617,64 +673,77 @@ function estimateLevels(
   const last = snaps[n - 1] as Snapshot;
   const windowStart = last.at - params.features.normWindowMs;
 
-  // Price extremes from each snapshot to now (the current price included).
-  const suffixMin = new Float64Array(n + 1);
-  const suffixMax = new Float64Array(n + 1);
-  suffixMin[n] = price;
-  suffixMax[n] = price;
-  for (let i = n - 1; i >= 0; i--) {
-    const p = priceOf(snaps[i] as Snapshot) ?? price;
-    suffixMin[i] = Math.min(p, suffixMin[i + 1] as number);
-    suffixMax[i] = Math.max(p, suffixMax[i + 1] as number);
-  }
-
-  // Cohorts from the open interest series.
-  const cohorts: Cohort[] = [];
+  // One read of the snapshots: the price path (the current price where a snapshot has none) and the cohorts from
+  // the open interest series; a reduction r applies to the cohorts before index reductionAt[r].
+  const path = pathScratch.take(n);
+  cohorts.clear();
+  const reductionAt = reductionIndex.take(n);
+  const reductionBy = reductionFactor.take(n);
+  let reductions = 0;
   let previous: number | null = null;
   let firstAt = last.at;
   let openingPrice = price;
   let observations = 0;
-  const shrink: number[] = []; // per cohort index: product of later proportional reductions, filled backwards
-  const reductions: { index: number; factor: number }[] = [];
+  const { at: times, price: prices, hasPrice, openInterestUsd: openInterest, hasOpenInterestUsd } = columns;
   for (let i = 0; i < n; i++) {
-    const s = snaps[i] as Snapshot;
-    const p = priceOf(s);
-    if (s.at < windowStart || s.openInterestUsd === null || p === null) continue;
-    const coins = s.openInterestUsd / p;
+    const known = hasPrice[i] === 1;
+    const p = prices[i] as number;
+    path[i] = known ? p : price;
+    if ((times[i] as number) < windowStart || hasOpenInterestUsd[i] !== 1 || !known) continue;
+    const coins = (openInterest[i] as number) / p;
+    const at = times[i] as number;
     observations++;
     if (previous === null) {
-      firstAt = s.at;
+      firstAt = at;
       openingPrice = p;
-      spreadCohorts(cohorts, p, coins, i, params);
+      spreadCohorts(p, coins, i, params);
     } else if (coins > previous) {
-      cohorts.push({ entry: p, quantity: coins - previous, from: i });
+      cohorts.push(p, coins - previous, i);
     } else if (coins < previous && previous > 0) {
-      reductions.push({ index: cohorts.length, factor: coins / previous });
+      reductionAt[reductions] = cohorts.count;
+      reductionBy[reductions] = coins / previous;
+      reductions++;
     }
     previous = coins;
   }
   // No usable history: the current open interest is spread around the current price, consumable by nothing.
-  if (cohorts.length === 0) spreadCohorts(cohorts, price, openInterestUsd / price, n, params);
+  if (cohorts.count === 0) spreadCohorts(price, openInterestUsd / price, n, params);
+  // Price extremes from each snapshot to now (the current price included).
+  const suffixMin = suffixMinScratch.take(n + 1);
+  const suffixMax = suffixMaxScratch.take(n + 1);
+  suffixMin[n] = price;
+  suffixMax[n] = price;
+  for (let i = n - 1; i >= 0; i--) {
+    const p = path[i] as number;
+    suffixMin[i] = Math.min(p, suffixMin[i + 1] as number);
+    suffixMax[i] = Math.max(p, suffixMax[i + 1] as number);
+  }
+  const count = cohorts.count;
+  const entries = cohorts.entry;
+  const quantities = cohorts.quantity;
+  const froms = cohorts.from;
   // Apply reductions: cohorts created before a reduction shrink by its factor.
+  const shrink = shrinkScratch.take(count);
   let factor = 1;
-  let r = reductions.length - 1;
-  for (let c = cohorts.length - 1; c >= 0; c--) {
-    while (r >= 0 && (reductions[r] as { index: number }).index > c) {
-      factor *= (reductions[r] as { factor: number }).factor;
+  let r = reductions - 1;
+  for (let c = count - 1; c >= 0; c--) {
+    while (r >= 0 && (reductionAt[r] as number) > c) {
+      factor *= reductionBy[r] as number;
       r--;
     }
     shrink[c] = factor;
   }
 
   // Pool surviving levels by entry bin and bucket, per side.
+  const bucketCount = buckets.length;
   const distances = buckets.map((b) =>
     Math.max(1 / b.leverage - mmr - cp.liquidationFeeRate, cp.minLiquidationDistance),
   );
-  const offsets = new Float64Array(cohorts.length); // log of entry over the current price
+  const offsets = offsetScratch.take(count); // log of entry over the current price
   let lo = 0;
   let hi = 0;
-  for (let c = 0; c < cohorts.length; c++) {
-    const offset = Math.log((cohorts[c] as Cohort).entry / price);
+  for (let c = 0; c < count; c++) {
+    const offset = Math.log((entries[c] as number) / price);
     offsets[c] = offset;
     lo = Math.min(lo, offset);
     hi = Math.max(hi, offset);
@@ -683,34 +752,34 @@ function estimateLevels(
   const kMin = Math.round(lo / binWidth);
   const kMax = Math.round(hi / binWidth);
   const size = kMax - kMin + 1;
-  const longBins = buckets.map(() => new Float64Array(size));
-  const shortBins = buckets.map(() => new Float64Array(size));
+  // Bucket b's bins are [b x size, (b + 1) x size) of each side's buffer.
+  const longBins = longBinScratch.take(bucketCount * size).fill(0, 0, bucketCount * size);
+  const shortBins = shortBinScratch.take(bucketCount * size).fill(0, 0, bucketCount * size);
   let longTotal = 0;
   let shortTotal = 0;
   let consumedLong = 0;
   let consumedShort = 0;
-  for (let c = 0; c < cohorts.length; c++) {
-    const cohort = cohorts[c] as Cohort;
-    const quantity = cohort.quantity * (shrink[c] as number);
+  for (let c = 0; c < count; c++) {
+    const entry = entries[c] as number;
+    const quantity = (quantities[c] as number) * (shrink[c] as number);
     if (!(quantity > 0)) continue;
     const k = Math.round((offsets[c] as number) / binWidth) - kMin;
-    const low = suffixMin[cohort.from] as number;
-    const high = suffixMax[cohort.from] as number;
-    for (let b = 0; b < buckets.length; b++) {
+    const from = froms[c] as number;
+    const low = suffixMin[from] as number;
+    const high = suffixMax[from] as number;
+    for (let b = 0; b < bucketCount; b++) {
       const weight = (buckets[b] as LeverageBucket).weight;
       const d = distances[b] as number;
       const longQty = quantity * longShare * weight;
       const shortQty = quantity * (1 - longShare) * weight;
-      if (low <= cohort.entry * (1 - d)) consumedLong += longQty;
+      if (low <= entry * (1 - d)) consumedLong += longQty;
       else {
-        const bins = longBins[b] as Float64Array;
-        bins[k] = (bins[k] as number) + longQty;
+        longBins[b * size + k] = (longBins[b * size + k] as number) + longQty;
         longTotal += longQty;
       }
-      if (high >= cohort.entry * (1 + d)) consumedShort += shortQty;
+      if (high >= entry * (1 + d)) consumedShort += shortQty;
       else {
-        const bins = shortBins[b] as Float64Array;
-        bins[k] = (bins[k] as number) + shortQty;
+        shortBins[b * size + k] = (shortBins[b * size + k] as number) + shortQty;
         shortTotal += shortQty;
       }
     }
@@ -720,8 +789,17 @@ function estimateLevels(
   const leveraged = openInterestUsd * (1 - cp.hedgedShare);
   const longUsd = leveraged * longShare;
   const shortUsd = leveraged * (1 - longShare);
-  const longs = sideLevels(longBins, distances, kMin, binWidth, longTotal > 0 ? longUsd / longTotal : 0, 'long');
-  const shorts = sideLevels(shortBins, distances, kMin, binWidth, shortTotal > 0 ? shortUsd / shortTotal : 0, 'short');
+  // exp((k + kMin) x binWidth) per bin, computed once for every bucket and both sides (NaN: not yet).
+  const ratios = ratioScratch.take(size).fill(Number.NaN, 0, size);
+  // The bins any cohort fell in, ascending (the others are empty in every bucket).
+  const used = usedScratch.take(size).fill(0, 0, size);
+  for (let c = 0; c < count; c++) used[Math.round((offsets[c] as number) / binWidth) - kMin] = 1;
+  const usedBins = usedBinScratch.take(size);
+  let usedCount = 0;
+  for (let k = 0; k < size; k++) if (used[k] === 1) usedBins[usedCount++] = k;
+  const bins: SideBins = { distances, size, kMin, binWidth, ratios, usedBins, usedCount };
+  const longs = sideLevels(bins, longBins, longTotal > 0 ? longUsd / longTotal : 0, 'long');
+  const shorts = sideLevels(bins, shortBins, shortTotal > 0 ? shortUsd / shortTotal : 0, 'short');
 
   return {
     longs,
@@ -735,62 +813,86 @@ function estimateLevels(
 }
 
 /** Adds the opening open interest as a triangle of cohorts over ±initialEntrySpread around `price`. */
-function spreadCohorts(cohorts: Cohort[], price: number, coins: number, from: number, params: RiskParameters): void {
+function spreadCohorts(price: number, coins: number, from: number, params: RiskParameters): void {
   const { initialEntryPoints: points, initialEntrySpread: spread } = params.cascade;
   const half = (points - 1) / 2;
   const total = (half + 1) * (half + 1); // the sum of the triangle's weights 1, 2, ..., half + 1, ..., 2, 1
   for (let k = -half; k <= half; k++) {
     const offset = half === 0 ? 0 : (k / half) * spread;
-    cohorts.push({ entry: price * (1 + offset), quantity: (coins * (half + 1 - Math.abs(k))) / total, from });
+    cohorts.push(price * (1 + offset), (coins * (half + 1 - Math.abs(k))) / total, from);
   }
 }
 
+/** The entry bins of one profile, shared by both sides. */
+interface SideBins {
+  /** Liquidation distance of each leverage bucket. */
+  distances: readonly number[];
+  /** Bins per bucket; bin k is the entry offset (k + kMin) x binWidth in log of the current price. */
+  size: number;
+  kMin: number;
+  binWidth: number;
+  /** exp((k + kMin) x binWidth) per bin, NaN until first needed. */
+  ratios: Float64Array;
+  /** The bins that may hold a quantity, ascending: usedBins[0, usedCount). */
+  usedBins: Float64Array;
+  usedCount: number;
+}
+
 /** Merges the per-bucket bins of one side into levels sorted by distance. */
-function sideLevels(
-  bins: readonly Float64Array[],
-  bucketDistances: readonly number[],
-  kMin: number,
-  binWidth: number,
-  usdPerCoin: number,
-  side: 'long' | 'short',
-): SideLevels {
-  // Per bucket, the distance is monotone in the entry bin: descending bins for longs, ascending for shorts.
-  const lists = bins.map((binArray, b) => {
-    const d = bucketDistances[b] as number;
-    const dist: number[] = [];
-    const amount: number[] = [];
-    const size = binArray.length;
-    for (let j = 0; j < size; j++) {
-      const k = side === 'long' ? size - 1 - j : j;
-      const quantity = binArray[k] as number;
-      if (!(quantity > 0)) continue;
-      const ratio = Math.exp((k + kMin) * binWidth);
-      const distance = side === 'long' ? 1 - ratio * (1 - d) : ratio * (1 + d) - 1;
-      dist.push(Math.max(0, distance));
-      amount.push(quantity * usdPerCoin);
-    }
-    return { dist, amount };
-  });
+function sideLevels(bins: SideBins, quantities: Float64Array, usdPerCoin: number, side: 'long' | 'short'): SideLevels {
+  const { distances: bucketDistances, size, kMin, binWidth, ratios, usedBins, usedCount } = bins;
+  const bucketCount = bucketDistances.length;
+  // Per bucket, the distance is monotone in the entry bin: descending bins for longs, ascending for shorts. List l
+  // is [l x size, l x size + lengths[l]) of the list buffers.
+  const dist = listDistances.take(bucketCount * size);
+  const amount = listAmounts.take(bucketCount * size);
+  const lengths: number[] = [];
   let total = 0;
-  for (const list of lists) total += list.dist.length;
+  for (let b = 0; b < bucketCount; b++) {
+    const d = bucketDistances[b] as number;
+    const base = b * size;
+    let length = 0;
+    for (let u = 0; u < usedCount; u++) {
+      const k = usedBins[side === 'long' ? usedCount - 1 - u : u] as number;
+      const quantity = quantities[base + k] as number;
+      if (!(quantity > 0)) continue;
+      let ratio = ratios[k] as number;
+      if (Number.isNaN(ratio)) {
+        ratio = Math.exp((k + kMin) * binWidth);
+        ratios[k] = ratio;
+      }
+      const distance = side === 'long' ? 1 - ratio * (1 - d) : ratio * (1 + d) - 1;
+      dist[base + length] = Math.max(0, distance);
+      amount[base + length] = quantity * usdPerCoin;
+      length++;
+    }
+    lengths.push(length);
+    total += length;
+  }
   const distances = new Float64Array(total);
   const cumulativeUsd = new Float64Array(total);
-  const heads = lists.map(() => 0);
+  // Each list's next distance (Infinity once it is used up, which never wins: distances are finite) and position;
+  // the smallest next distance goes first, the lower bucket on a tie.
+  const heads: number[] = [];
+  const next: number[] = [];
+  for (let l = 0; l < bucketCount; l++) {
+    heads.push(l * size);
+    next.push((lengths[l] as number) > 0 ? (dist[l * size] as number) : Infinity);
+  }
   let running = 0;
   for (let out = 0; out < total; out++) {
-    let best = -1;
-    let bestDistance = Infinity;
-    for (let l = 0; l < lists.length; l++) {
-      const list = lists[l] as { dist: number[] };
-      const head = heads[l] as number;
-      if (head < list.dist.length && (list.dist[head] as number) < bestDistance) {
-        bestDistance = list.dist[head] as number;
+    let best = 0;
+    let bestDistance = next[0] as number;
+    for (let l = 1; l < bucketCount; l++) {
+      if ((next[l] as number) < bestDistance) {
+        bestDistance = next[l] as number;
         best = l;
       }
     }
-    const list = lists[best] as { amount: number[] };
-    running += list.amount[heads[best] as number] as number;
-    heads[best] = (heads[best] as number) + 1;
+    const at = heads[best] as number;
+    running += amount[at] as number;
+    heads[best] = at + 1;
+    next[best] = at + 1 < best * size + (lengths[best] as number) ? (dist[at + 1] as number) : Infinity;
     distances[out] = bestDistance;
     cumulativeUsd[out] = running;
   }
@@ -800,7 +902,7 @@ function sideLevels(
 /** Depth curves for both sides: the latest recorded book, else a flat book from volume, else from open interest. */
 /** The latest fresh 24 h volume in USD, or null. */
 function volumeAt(snaps: readonly Snapshot[], n: number, at: number, maxAge: number): number | null {
-  const idx = latestIndex(snaps, n, at, maxAge, (s) => s.volume24hUsd !== null && s.volume24hUsd > 0);
+  const idx = latestIndex(snaps, n, at, maxAge, hasVolume);
   return idx >= 0 ? ((snaps[idx] as Snapshot).volume24hUsd as number) : null;
 }
 
@@ -813,7 +915,7 @@ function depthCurves(
 ): { bids: DepthCurve; asks: DepthCurve; source: DepthSource; at: number | null } {
   const cp = params.cascade;
   const maxAge = params.features.maxValueAgeMs;
-  const bookIdx = latestIndex(snaps, n, at, maxAge, (s) => s.depthBands !== null && s.depthBands.length > 0);
+  const bookIdx = latestIndex(snaps, n, at, maxAge, hasBook);
   if (bookIdx >= 0) {
     const book = snaps[bookIdx] as Snapshot;
     const bands = book.depthBands ?? [];
@@ -831,7 +933,7 @@ function depthCurves(
     }
   }
   const deepest = cp.fallbackBandPercent / 100;
-  const volumeIdx = latestIndex(snaps, n, at, maxAge, (s) => s.volume24hUsd !== null && s.volume24hUsd > 0);
+  const volumeIdx = latestIndex(snaps, n, at, maxAge, hasVolume);
   if (volumeIdx >= 0) {
     const volume = (snaps[volumeIdx] as Snapshot).volume24hUsd as number;
     const curve = flatDepthCurve(volume * cp.volumeDepthFraction, deepest, cp.impactExponent);

@@ -4,12 +4,25 @@
 import { marketKey } from '../domain/market.js';
 import type { ExchangeId, LiquidationCoverage, MarketHistory, MarketKey, Snapshot } from '../domain/market.js';
 import { bandAt, countUpTo, fundingAnnualized, fundingPerHour, latestIndex, nearestIndex, priceOf } from './history.js';
-import { median, timeWeights, weightedMeanStd } from './math.js';
+import { bucketColumns, snapshotColumns, type SnapshotColumns } from './columns.js';
+import { ScratchBuffer, medianInPlace } from './math.js';
 import { DEFAULT_RISK_PARAMETERS } from './parameters.js';
 import type { RiskParameters } from './parameters.js';
 
 const MINUTE_MS = 60_000;
 const HOUR_MS = 60 * MINUTE_MS;
+
+// Reused per computation (computeFeatures is synchronous): a pass allocates no arrays per market.
+const fundingValues = new ScratchBuffer();
+const fundingTimes = new ScratchBuffer();
+const depthTimes = new ScratchBuffer();
+const depthBids = new ScratchBuffer();
+const depthAsks = new ScratchBuffer();
+const depthGridBids = new ScratchBuffer();
+const depthGridAsks = new ScratchBuffer();
+const volatilityTimes = new ScratchBuffer();
+const volatilityPrices = new ScratchBuffer();
+const volatilityGrid = new ScratchBuffer();
 
 /**
  * The numeric features. Windows named in minutes/hours are fixed by definition, except the liquidation windows
@@ -106,9 +119,109 @@ export interface FeatureContext {
 }
 
 export function emptyFeatureValues(): FeatureValues {
-  const values = {} as FeatureValues;
-  for (const name of FEATURE_NAMES) values[name] = null;
-  return values;
+  return { ...NO_FEATURE_VALUES };
+}
+
+/**
+ * Every feature null, written out in FEATURE_NAMES order: an object literal keeps its properties in fast mode, where
+ * one built key by key (38 of them) turns into a dictionary that every read of the score pays for.
+ */
+const NO_FEATURE_VALUES: Readonly<FeatureValues> = Object.freeze({
+  price: null,
+  openInterestUsd: null,
+  volume24hUsd: null,
+  oiChange15m: null,
+  oiChange1h: null,
+  oiChange4h: null,
+  oiChange24h: null,
+  oiPeakBuildUp: null,
+  oiFromPeak: null,
+  oiToVolume24h: null,
+  oiToDepth: null,
+  depthUsd: null,
+  depthThinning: null,
+  fundingRate: null,
+  fundingRatePerHour: null,
+  fundingAnnualized: null,
+  fundingZScore: null,
+  basis: null,
+  liqUsd5m: null,
+  liqUsd15m: null,
+  liqLongsUsd5m: null,
+  liqShortsUsd5m: null,
+  liqLongsUsd15m: null,
+  liqShortsUsd15m: null,
+  liqBaselineUsdPerMinute: null,
+  liqSurge5m: null,
+  liqSurge15m: null,
+  liqSustainedSurge5m: null,
+  liqSustainedSurge15m: null,
+  realizedVol5m: null,
+  realizedVol1h: null,
+  volatilityRatio1h: null,
+  priceChange5m: null,
+  priceChange15m: null,
+  priceChange1h: null,
+  priceChange4h: null,
+  priceChange24h: null,
+  longShortAccountRatio: null,
+});
+
+/** A market's features with every value null, in the key order of MarketFeatures (identity, values, the rest). */
+function blankFeatures(
+  history: MarketHistory,
+  now: number,
+  snapshotAt: number | null,
+  coverage: MarketFeatures['liquidationCoverage'],
+): MarketFeatures {
+  return {
+    market: marketKey(history.exchange, history.symbol),
+    exchange: history.exchange,
+    symbol: history.symbol,
+    at: now,
+    snapshotAt,
+    price: null,
+    openInterestUsd: null,
+    volume24hUsd: null,
+    oiChange15m: null,
+    oiChange1h: null,
+    oiChange4h: null,
+    oiChange24h: null,
+    oiPeakBuildUp: null,
+    oiFromPeak: null,
+    oiToVolume24h: null,
+    oiToDepth: null,
+    depthUsd: null,
+    depthThinning: null,
+    fundingRate: null,
+    fundingRatePerHour: null,
+    fundingAnnualized: null,
+    fundingZScore: null,
+    basis: null,
+    liqUsd5m: null,
+    liqUsd15m: null,
+    liqLongsUsd5m: null,
+    liqShortsUsd5m: null,
+    liqLongsUsd15m: null,
+    liqShortsUsd15m: null,
+    liqBaselineUsdPerMinute: null,
+    liqSurge5m: null,
+    liqSurge15m: null,
+    liqSustainedSurge5m: null,
+    liqSustainedSurge15m: null,
+    realizedVol5m: null,
+    realizedVol1h: null,
+    volatilityRatio1h: null,
+    priceChange5m: null,
+    priceChange15m: null,
+    priceChange1h: null,
+    priceChange4h: null,
+    priceChange24h: null,
+    longShortAccountRatio: null,
+    depthThinningSide: null,
+    liquidationCoverage: coverage,
+    missing: [],
+  };
 }
 
 /** Features of `history`'s market at `now` (snapshots after `now` are ignored). */
@@ -121,55 +234,57 @@ export function computeFeatures(
   const fp = params.features;
   const snaps = history.snapshots;
   const n = countUpTo(snaps, now);
-  const v = emptyFeatureValues();
-  const fresh = (has: (s: Snapshot) => boolean): number => latestIndex(snaps, n, now, fp.maxValueAgeMs, has);
+  const coverage = context.liquidationCoverage ?? 'unknown';
+  // The features are written straight into the result: one object per market and pass.
+  const features = blankFeatures(history, now, n > 0 ? (snaps[n - 1] as Snapshot).at : null, coverage);
+  const v: FeatureValues = features;
+  const maxAge = fp.maxValueAgeMs;
+  const tolerance = fp.lookbackTolerance;
   const normStart = now - fp.normWindowMs;
+  const columns = snapshotColumns(features.market, snaps, n, fp.depth.thinningBandPercent);
 
   // Price and its changes.
-  const priceIdx = fresh((s) => priceOf(s) !== null);
+  const priceIdx = latestIndex(snaps, n, now, maxAge, hasPrice);
   if (priceIdx >= 0) {
     v.price = priceOf(snaps[priceIdx] as Snapshot);
-    const change = (windowMs: number): number | null =>
-      changeOver(snaps, priceIdx, windowMs, fp.lookbackTolerance, priceOf);
-    v.priceChange5m = change(5 * MINUTE_MS);
-    v.priceChange15m = change(15 * MINUTE_MS);
-    v.priceChange1h = change(HOUR_MS);
-    v.priceChange4h = change(4 * HOUR_MS);
-    v.priceChange24h = change(24 * HOUR_MS);
+    v.priceChange5m = changeOver(snaps, priceIdx, 5 * MINUTE_MS, tolerance, priceOf);
+    v.priceChange15m = changeOver(snaps, priceIdx, 15 * MINUTE_MS, tolerance, priceOf);
+    v.priceChange1h = changeOver(snaps, priceIdx, HOUR_MS, tolerance, priceOf);
+    v.priceChange4h = changeOver(snaps, priceIdx, 4 * HOUR_MS, tolerance, priceOf);
+    v.priceChange24h = changeOver(snaps, priceIdx, 24 * HOUR_MS, tolerance, priceOf);
   }
 
   // Open interest.
-  const oiUsdIdx = fresh((s) => s.openInterestUsd !== null);
+  const oiUsdIdx = latestIndex(snaps, n, now, maxAge, hasOpenInterestUsd);
   if (oiUsdIdx >= 0) v.openInterestUsd = (snaps[oiUsdIdx] as Snapshot).openInterestUsd;
-  const oiIdx = fresh(hasOpenInterest);
+  const oiIdx = latestIndex(snaps, n, now, maxAge, hasOpenInterest);
   if (oiIdx >= 0) {
-    const change = (windowMs: number): number | null => oiChangeOver(snaps, oiIdx, windowMs, fp.lookbackTolerance);
-    v.oiChange15m = change(15 * MINUTE_MS);
-    v.oiChange1h = change(HOUR_MS);
-    v.oiChange4h = change(4 * HOUR_MS);
-    v.oiChange24h = change(24 * HOUR_MS);
-    openInterestMemory(snaps, oiIdx, v, params);
+    v.oiChange15m = oiChangeOver(snaps, oiIdx, 15 * MINUTE_MS, tolerance);
+    v.oiChange1h = oiChangeOver(snaps, oiIdx, HOUR_MS, tolerance);
+    v.oiChange4h = oiChangeOver(snaps, oiIdx, 4 * HOUR_MS, tolerance);
+    v.oiChange24h = oiChangeOver(snaps, oiIdx, 24 * HOUR_MS, tolerance);
+    openInterestMemory(columns, oiIdx, v, params);
   }
-  const volumeIdx = fresh((s) => s.volume24hUsd !== null);
+  const volumeIdx = latestIndex(snaps, n, now, maxAge, hasVolume);
   if (volumeIdx >= 0) v.volume24hUsd = (snaps[volumeIdx] as Snapshot).volume24hUsd;
   if (v.openInterestUsd !== null && v.volume24hUsd !== null && v.volume24hUsd > 0) {
     v.oiToVolume24h = v.openInterestUsd / v.volume24hUsd;
   }
 
   // Depth.
-  const oiBandIdx = fresh((s) => bandAt(s, fp.depth.oiBandPercent) !== null);
+  const oiBandIdx = latestBandIndex(snaps, n, now, maxAge, fp.depth.oiBandPercent);
   if (oiBandIdx >= 0 && v.openInterestUsd !== null) {
     const band = bandAt(snaps[oiBandIdx] as Snapshot, fp.depth.oiBandPercent);
     const depth = band === null ? 0 : band.bidUsd + band.askUsd;
     if (depth > 0) v.oiToDepth = v.openInterestUsd / depth;
   }
   let depthThinningSide: MarketFeatures['depthThinningSide'] = null;
-  const thinIdx = fresh((s) => bandAt(s, fp.depth.thinningBandPercent) !== null);
+  const thinIdx = latestBandIndex(snaps, n, now, maxAge, fp.depth.thinningBandPercent);
   if (thinIdx >= 0) {
     const current = bandAt(snaps[thinIdx] as Snapshot, fp.depth.thinningBandPercent);
     if (current !== null) {
       v.depthUsd = current.bidUsd + current.askUsd;
-      const norm = depthNorm(snaps, n, normStart, params);
+      const norm = depthNorm(columns, n, normStart, params);
       if (norm !== null) {
         const bidRatio = norm.bidUsd > 0 ? current.bidUsd / norm.bidUsd : null;
         const askRatio = norm.askUsd > 0 ? current.askUsd / norm.askUsd : null;
@@ -185,41 +300,55 @@ export function computeFeatures(
   }
 
   // Funding and basis.
-  const fundingIdx = fresh((s) => fundingPerHour(s) !== null);
+  const fundingIdx = latestIndex(snaps, n, now, maxAge, hasFunding);
   if (fundingIdx >= 0) {
     const s = snaps[fundingIdx] as Snapshot;
     v.fundingRate = s.fundingRate;
     v.fundingRatePerHour = fundingPerHour(s);
     v.fundingAnnualized = fundingAnnualized(s);
-    v.fundingZScore = fundingZScore(snaps, n, normStart, v.fundingRatePerHour, params);
+    v.fundingZScore = fundingZScore(columns, n, normStart, v.fundingRatePerHour, params);
   }
-  const basisIdx = fresh((s) => s.markPrice !== null && s.indexPrice !== null);
+  const basisIdx = latestIndex(snaps, n, now, maxAge, hasBasis);
   if (basisIdx >= 0) {
     const s = snaps[basisIdx] as Snapshot;
     v.basis = (s.markPrice as number) / (s.indexPrice as number) - 1;
   }
-  const ratioIdx = latestIndex(snaps, n, now, fp.slowValueAgeMs, (s) => s.longShortAccountRatio !== null);
+  const ratioIdx = latestIndex(snaps, n, now, fp.slowValueAgeMs, hasLongShortRatio);
   if (ratioIdx >= 0) v.longShortAccountRatio = (snaps[ratioIdx] as Snapshot).longShortAccountRatio;
 
   // Volatility.
-  if (priceIdx >= 0) volatility(snaps, n, priceIdx, v, params);
+  if (priceIdx >= 0) volatility(columns, n, priceIdx, v, params);
 
   // Liquidations.
-  const coverage = context.liquidationCoverage ?? 'unknown';
-  liquidationFeatures(history, n, now, coverage, v, params);
+  liquidationFeatures(history, features.market, n, now, coverage, v, params);
 
-  const missing = FEATURE_NAMES.filter((name) => v[name] === null);
-  return {
-    market: marketKey(history.exchange, history.symbol),
-    exchange: history.exchange,
-    symbol: history.symbol,
-    at: now,
-    snapshotAt: n > 0 ? (snaps[n - 1] as Snapshot).at : null,
-    ...v,
-    depthThinningSide,
-    liquidationCoverage: coverage,
-    missing,
-  };
+  features.depthThinningSide = depthThinningSide;
+  features.missing = FEATURE_NAMES.filter((name) => v[name] === null);
+  return features;
+}
+
+// What a fresh value is looked for by: created once, so a pass makes no closures per market.
+const hasPrice = (s: Snapshot): boolean => priceOf(s) !== null;
+const hasOpenInterestUsd = (s: Snapshot): boolean => s.openInterestUsd !== null;
+const hasVolume = (s: Snapshot): boolean => s.volume24hUsd !== null;
+const hasFunding = (s: Snapshot): boolean => fundingPerHour(s) !== null;
+const hasBasis = (s: Snapshot): boolean => s.markPrice !== null && s.indexPrice !== null;
+const hasLongShortRatio = (s: Snapshot): boolean => s.longShortAccountRatio !== null;
+
+/** latestIndex for a snapshot holding the depth band `withinPercent`. */
+function latestBandIndex(
+  snaps: readonly Snapshot[],
+  count: number,
+  now: number,
+  maxAgeMs: number,
+  withinPercent: number,
+): number {
+  for (let i = count - 1; i >= 0; i--) {
+    const s = snaps[i] as Snapshot;
+    if (s.at < now - maxAgeMs) return -1;
+    if (bandAt(s, withinPercent) !== null) return i;
+  }
+  return -1;
 }
 
 function hasOpenInterest(s: Snapshot): boolean {
@@ -270,61 +399,51 @@ function oiChangeOver(
 }
 
 /**
- * Open interest in coins for a window: USD over price when the snapshot has both, else contracts. `mode` is fixed
- * by the current snapshot so a window never mixes the two units.
- */
-function oiUnits(s: Snapshot, mode: 'coins' | 'contracts'): number | null {
-  if (mode === 'contracts') return s.openInterestContracts;
-  const price = priceOf(s);
-  return s.openInterestUsd !== null && price !== null && price > 0 ? s.openInterestUsd / price : null;
-}
-
-/**
  * The memory of a build-up: the peak of open interest over the peak window, how much was added into it since the
  * lowest point of the build-up window before it, and where open interest stands now against the peak. Measured
  * against the peak, an unwind's flush is seen whole, not against a present that is already collapsing.
  */
-function openInterestMemory(
-  snaps: readonly Snapshot[],
-  currentIdx: number,
-  v: FeatureValues,
-  params: RiskParameters,
-): void {
+function openInterestMemory(cols: SnapshotColumns, currentIdx: number, v: FeatureValues, params: RiskParameters): void {
   const op = params.features.openInterest;
-  const current = snaps[currentIdx] as Snapshot;
-  const mode = oiUnits(current, 'coins') !== null ? 'coins' : 'contracts';
-  const now = oiUnits(current, mode);
-  if (now === null) return;
+  // Open interest in coins (USD over price) when the current snapshot has them, else contracts: the unit is fixed
+  // by the current snapshot, so a window never mixes the two.
+  const coinsMode = cols.hasCoins[currentIdx] === 1;
+  const units = coinsMode ? cols.coins : cols.contracts;
+  const has = coinsMode ? cols.hasCoins : cols.hasContracts;
+  const at = cols.at;
+  if (has[currentIdx] !== 1) return;
+  const now = units[currentIdx] as number;
+  const currentAt = at[currentIdx] as number;
   let peak = now;
   let peakIdx = currentIdx;
   for (let i = currentIdx; i >= 0; i--) {
-    const s = snaps[i] as Snapshot;
-    if (s.at < current.at - op.peakWindowMs) break;
-    const units = oiUnits(s, mode);
-    if (units !== null && units > peak) {
-      peak = units;
+    if ((at[i] as number) < currentAt - op.peakWindowMs) break;
+    if (has[i] === 1 && (units[i] as number) > peak) {
+      peak = units[i] as number;
       peakIdx = i;
     }
   }
   if (!(peak > 0)) return;
   v.oiFromPeak = now / peak - 1;
-  const peakAt = (snaps[peakIdx] as Snapshot).at;
+  const peakAt = at[peakIdx] as number;
   let low: number | null = null;
   let earliest = peakAt;
   for (let i = peakIdx; i >= 0; i--) {
-    const s = snaps[i] as Snapshot;
-    if (s.at < peakAt - op.buildUpWindowMs) break;
-    const units = oiUnits(s, mode);
-    if (units === null) continue;
-    earliest = s.at;
-    if (low === null || units < low) low = units;
+    if ((at[i] as number) < peakAt - op.buildUpWindowMs) break;
+    if (has[i] !== 1) continue;
+    earliest = at[i] as number;
+    const value = units[i] as number;
+    if (low === null || value < low) low = value;
   }
   if (low !== null && low > 0 && peakAt - earliest >= op.minBuildUpSpanMs) v.oiPeakBuildUp = peak / low - 1;
 }
 
-/** Funding per hour against its time-weighted mean and standard deviation (floored) over the norm window. */
+/**
+ * Funding per hour against its time-weighted mean and standard deviation (floored) over the norm window: the
+ * arithmetic of `timeWeights` and `weightedMeanStd` in the same order, on reused buffers.
+ */
 function fundingZScore(
-  snaps: readonly Snapshot[],
+  cols: SnapshotColumns,
   n: number,
   normStart: number,
   current: number | null,
@@ -332,24 +451,45 @@ function fundingZScore(
 ): number | null {
   if (current === null) return null;
   const fp = params.features.funding;
-  const values: number[] = [];
-  const times: number[] = [];
+  const values = fundingValues.take(n);
+  const times = fundingTimes.take(n);
+  let count = 0;
   for (let i = 0; i < n; i++) {
-    const s = snaps[i] as Snapshot;
-    if (s.at < normStart) continue;
-    const rate = fundingPerHour(s);
-    if (rate === null) continue;
-    values.push(rate);
-    times.push(s.at);
+    if ((cols.at[i] as number) < normStart || cols.hasFunding[i] !== 1) continue;
+    values[count] = cols.funding[i] as number;
+    times[count] = cols.at[i] as number;
+    count++;
   }
-  const first = times[0];
-  const last = times[times.length - 1];
-  if (values.length < fp.minSamples || first === undefined || last === undefined || last - first < fp.minSpanMs) {
+  if (count === 0 || count < fp.minSamples || (times[count - 1] as number) - (times[0] as number) < fp.minSpanMs) {
     return null;
   }
-  const stats = weightedMeanStd(values, timeWeights(times, params.features.maxValueAgeMs));
-  if (stats === null) return null;
-  return (current - stats.mean) / Math.max(stats.std, fp.stdFloorPerHour);
+  const capMs = params.features.maxValueAgeMs;
+  let total = 0;
+  let sum = 0;
+  for (let i = 0; i < count; i++) {
+    const w = timeWeightAt(times, count, i, capMs);
+    total += w;
+    sum += w * (values[i] as number);
+  }
+  if (!(total > 0)) return null;
+  const mean = sum / total;
+  let sq = 0;
+  for (let i = 0; i < count; i++) {
+    const d = (values[i] as number) - mean;
+    sq += timeWeightAt(times, count, i, capMs) * d * d;
+  }
+  const std = Math.sqrt(sq / total);
+  return (current - mean) / Math.max(std, fp.stdFloorPerHour);
+}
+
+/**
+ * The weight `timeWeights` gives observation i of `count` at ascending `times`: the interval since the one before,
+ * capped; the first takes the second's; a lone one weighs 1.
+ */
+function timeWeightAt(times: Float64Array, count: number, i: number, capMs: number): number {
+  if (count === 1) return 1;
+  const at = i === 0 ? 1 : i;
+  return Math.min(capMs, (times[at] as number) - (times[at - 1] as number));
 }
 
 /**
@@ -358,43 +498,45 @@ function fundingZScore(
  * coarse tier's 5 min ones: each stretch of time counts alike.
  */
 function depthNorm(
-  snaps: readonly Snapshot[],
+  cols: SnapshotColumns,
   n: number,
   normStart: number,
   params: RiskParameters,
 ): { bidUsd: number; askUsd: number } | null {
   const dp = params.features.depth;
-  const bids: number[] = [];
-  const asks: number[] = [];
-  const times: number[] = [];
+  const times = depthTimes.take(n);
+  const bids = depthBids.take(n);
+  const asks = depthAsks.take(n);
+  let count = 0;
+  // The thinning band's columns (`cols` was read for dp.thinningBandPercent).
   for (let i = 0; i < n; i++) {
-    const s = snaps[i] as Snapshot;
-    if (s.at < normStart) continue;
-    const band = bandAt(s, dp.thinningBandPercent);
-    if (band === null) continue;
-    bids.push(band.bidUsd);
-    asks.push(band.askUsd);
-    times.push(s.at);
+    if ((cols.at[i] as number) < normStart || cols.hasBand[i] !== 1) continue;
+    times[count] = cols.at[i] as number;
+    bids[count] = cols.bandBid[i] as number;
+    asks[count] = cols.bandAsk[i] as number;
+    count++;
   }
-  const first = times[0];
-  const last = times[times.length - 1];
-  if (times.length < dp.minSamples || first === undefined || last === undefined || last - first < dp.minSpanMs) {
-    return null;
-  }
+  if (count === 0) return null;
+  const first = times[0] as number;
+  const last = times[count - 1] as number;
+  if (count < dp.minSamples || last - first < dp.minSpanMs) return null;
   const gridMs = params.features.volatility.gridMs;
   const maxAge = params.features.maxValueAgeMs;
-  const gridBids: number[] = [];
-  const gridAsks: number[] = [];
-  let j = times.length - 1;
+  const points = Math.floor((last - first) / gridMs) + 1;
+  const gridBids = depthGridBids.take(points);
+  const gridAsks = depthGridAsks.take(points);
+  let gridCount = 0;
+  let j = count - 1;
   for (let t = last; t >= first; t -= gridMs) {
     while (j >= 0 && (times[j] as number) > t) j--;
     if (j < 0) break;
     if ((times[j] as number) < t - maxAge) continue;
-    gridBids.push(bids[j] as number);
-    gridAsks.push(asks[j] as number);
+    gridBids[gridCount] = bids[j] as number;
+    gridAsks[gridCount] = asks[j] as number;
+    gridCount++;
   }
-  const bidUsd = median(gridBids);
-  const askUsd = median(gridAsks);
+  const bidUsd = medianInPlace(gridBids, gridCount);
+  const askUsd = medianInPlace(gridAsks, gridCount);
   return bidUsd === null || askUsd === null ? null : { bidUsd, askUsd };
 }
 
@@ -403,74 +545,83 @@ function depthNorm(
  * on a common grid (`volatility.gridMs`), so their ratio does not depend on the store's two resolutions.
  */
 function volatility(
-  snaps: readonly Snapshot[],
+  cols: SnapshotColumns,
   n: number,
   priceIdx: number,
   v: FeatureValues,
   params: RiskParameters,
 ): void {
   const vp = params.features.volatility;
-  const endAt = (snaps[priceIdx] as Snapshot).at;
-  const times: number[] = [];
-  const prices: number[] = [];
-  for (let i = 0; i <= priceIdx && i < n; i++) {
-    const s = snaps[i] as Snapshot;
-    const p = priceOf(s);
-    if (p === null || s.at < endAt - params.features.normWindowMs - vp.gridMs) continue;
-    times.push(s.at);
-    prices.push(p);
+  const endAt = cols.at[priceIdx] as number;
+  const end = Math.min(priceIdx + 1, n);
+  const times = volatilityTimes.take(end);
+  const prices = volatilityPrices.take(end);
+  let count = 0;
+  for (let i = 0; i < end; i++) {
+    if (cols.hasPrice[i] !== 1 || (cols.at[i] as number) < endAt - params.features.normWindowMs - vp.gridMs) continue;
+    times[count] = cols.at[i] as number;
+    prices[count] = cols.price[i] as number;
+    count++;
   }
 
   // 5 min, every snapshot.
   let sum = 0;
   let returns = 0;
-  for (let i = times.length - 1; i > 0 && (times[i - 1] as number) >= endAt - 5 * MINUTE_MS; i--) {
+  for (let i = count - 1; i > 0 && (times[i - 1] as number) >= endAt - 5 * MINUTE_MS; i--) {
     const r = Math.log((prices[i] as number) / (prices[i - 1] as number));
     sum += r * r;
     returns++;
   }
   if (returns >= vp.minReturnsShort) v.realizedVol5m = Math.sqrt(sum);
 
-  // Grid: price at endAt - k x grid (the latest at or before, if no older than two grid steps).
+  // Grid: price at endAt - k x grid (the latest at or before, if no older than two grid steps); the index of the
+  // snapshot it reads, -1 for none.
   const steps = Math.floor(params.features.normWindowMs / vp.gridMs);
-  const grid: (number | null)[] = [];
-  let j = times.length - 1;
+  const grid = volatilityGrid.take(steps + 1);
+  let j = count - 1;
   for (let k = 0; k <= steps; k++) {
     const t = endAt - k * vp.gridMs;
     while (j >= 0 && (times[j] as number) > t) j--;
-    grid.push(j >= 0 && (times[j] as number) >= t - 2 * vp.gridMs ? (prices[j] as number) : null);
-  }
-  const squares: (number | null)[] = [];
-  for (let k = 0; k < steps; k++) {
-    const a = grid[k + 1];
-    const b = grid[k];
-    squares.push(a === null || a === undefined || b === null || b === undefined ? null : Math.log(b / a) ** 2);
+    grid[k] = j >= 0 && (times[j] as number) >= t - 2 * vp.gridMs ? j : -1;
   }
   const perHour = Math.round(HOUR_MS / vp.gridMs);
-  const mean = (from: number, to: number): { mean: number; count: number } => {
-    let total = 0;
-    let count = 0;
-    for (let k = from; k < to && k < squares.length; k++) {
-      const sq = squares[k];
-      if (sq === null || sq === undefined) continue;
-      total += sq;
-      count++;
-    }
-    return { mean: count > 0 ? total / count : 0, count };
-  };
-  const hour = mean(0, perHour);
+  const hour = meanSquaredReturn(grid, prices, steps, 0, perHour);
   if (hour.count >= Math.ceil(perHour * 0.75)) {
     v.realizedVol1h = Math.sqrt(hour.mean * perHour);
-    const norm = mean(perHour, squares.length); // the norm before the hour it judges
+    const norm = meanSquaredReturn(grid, prices, steps, perHour, steps); // the norm before the hour it judges
     if (norm.count * vp.gridMs >= vp.minBaselineSpanMs && norm.mean > 0) {
       v.volatilityRatio1h = Math.sqrt(hour.mean / norm.mean);
     }
   }
 }
 
+/**
+ * The mean of the squared log returns between grid points k + 1 and k, for k in [from, min(to, steps)), over those
+ * whose both points have a price (`grid` holds the index into `prices`, -1 for none), and how many had.
+ */
+function meanSquaredReturn(
+  grid: Float64Array,
+  prices: Float64Array,
+  steps: number,
+  from: number,
+  to: number,
+): { mean: number; count: number } {
+  let total = 0;
+  let count = 0;
+  for (let k = from; k < to && k < steps; k++) {
+    const a = grid[k + 1] as number;
+    const b = grid[k] as number;
+    if (a < 0 || b < 0) continue;
+    total += Math.log((prices[b] as number) / (prices[a] as number)) ** 2;
+    count++;
+  }
+  return { mean: count > 0 ? total / count : 0, count };
+}
+
 /** Liquidation sums over the short and long windows and their surge over the market's own baseline. */
 function liquidationFeatures(
   history: MarketHistory,
+  key: MarketKey,
   n: number,
   now: number,
   coverage: LiquidationCoverage | 'unknown',
@@ -488,20 +639,23 @@ function liquidationFeatures(
   let shorts15 = 0;
   let baselineUsd = 0;
   const perMinute = new Map<number, number>();
-  for (const bucket of history.liquidationBuckets) {
-    if (bucket.minuteAt > now || bucket.minuteAt <= normStart) continue;
+  const buckets = bucketColumns(key, history.liquidationBuckets);
+  for (let i = 0; i < buckets.count; i++) {
+    const minuteAt = buckets.minuteAt[i] as number;
+    if (minuteAt > now || minuteAt <= normStart) continue;
     any = true;
-    const long = bucket.side === 'long';
-    if (bucket.minuteAt > now - lp.shortWindowMs) {
-      if (long) longs5 += bucket.sizeUsd;
-      else shorts5 += bucket.sizeUsd;
+    const long = buckets.long[i] === 1;
+    const sizeUsd = buckets.sizeUsd[i] as number;
+    if (minuteAt > now - lp.shortWindowMs) {
+      if (long) longs5 += sizeUsd;
+      else shorts5 += sizeUsd;
     }
-    if (bucket.minuteAt > baselineEnd) {
-      perMinute.set(bucket.minuteAt, (perMinute.get(bucket.minuteAt) ?? 0) + bucket.sizeUsd);
-      if (long) longs15 += bucket.sizeUsd;
-      else shorts15 += bucket.sizeUsd;
+    if (minuteAt > baselineEnd) {
+      perMinute.set(minuteAt, (perMinute.get(minuteAt) ?? 0) + sizeUsd);
+      if (long) longs15 += sizeUsd;
+      else shorts15 += sizeUsd;
     } else {
-      baselineUsd += bucket.sizeUsd;
+      baselineUsd += sizeUsd;
     }
   }
   if (coverage === 'unknown' && !any) return;

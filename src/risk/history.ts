@@ -39,8 +39,13 @@ export function fundingAnnualized(s: Snapshot): number | null {
 
 /** The depth band measured at `withinPercent` (exactly one of DEPTH_BANDS_PERCENT, normally), or null. */
 export function bandAt(s: Snapshot, withinPercent: number): DepthBand | null {
-  if (s.depthBands === null) return null;
-  for (const band of s.depthBands) if (Math.abs(band.withinPercent - withinPercent) < 1e-9) return band;
+  const bands = s.depthBands;
+  if (bands === null) return null;
+  for (let i = 0; i < bands.length; i++) {
+    const band = bands[i] as DepthBand;
+    const gap = band.withinPercent - withinPercent;
+    if (gap < 1e-9 && gap > -1e-9) return band;
+  }
   return null;
 }
 

@@ -65,3 +65,71 @@ export function timeWeights(times: readonly number[], capMs: number): number[] {
   else if (weights.length === 1) weights[0] = 1;
   return weights;
 }
+
+/**
+ * A reusable Float64Array for one computation's intermediate values, grown (never shrunk) to the largest size asked
+ * for, so the hot paths of a pass allocate nothing per market. Only for synchronous use: each caller owns its own.
+ */
+export class ScratchBuffer {
+  private buffer: Float64Array<ArrayBuffer>;
+
+  constructor(initialSize = 256) {
+    this.buffer = new Float64Array(initialSize);
+  }
+
+  /** A buffer of at least `size` values; its contents are whatever the previous use left. */
+  take(size: number): Float64Array<ArrayBuffer> {
+    if (this.buffer.length < size) this.buffer = new Float64Array(Math.max(size, this.buffer.length * 2));
+    return this.buffer;
+  }
+}
+
+/**
+ * The median of the first `count` values of `values` (the mean of the middle two for an even count), which it
+ * reorders: the value `median` gives for the same numbers, found by selection instead of a sort. Null for no
+ * values. The values must not be NaN (equal values may come out of either zero's sign, which no caller reads).
+ */
+export function medianInPlace(values: Float64Array, count: number): number | null {
+  if (count === 0) return null;
+  const mid = count >> 1;
+  const upper = selectInPlace(values, count, mid);
+  if (count % 2 === 1) return upper;
+  // Below index mid now sit the mid smallest values: the largest of them is the other middle one.
+  let lower = values[0] as number;
+  for (let i = 1; i < mid; i++) if ((values[i] as number) > lower) lower = values[i] as number;
+  return (lower + upper) / 2;
+}
+
+/**
+ * Reorders the first `count` values so that index `k` holds the k-th smallest (0-based), every value before it is
+ * at most it and every value after at least it (Hoare's selection); returns that value.
+ */
+function selectInPlace(values: Float64Array, count: number, k: number): number {
+  let left = 0;
+  let right = count - 1;
+  while (left < right) {
+    // Median of three as the pivot keeps sorted and reversed runs linear.
+    const middle = (left + right) >>> 1;
+    const a = values[left] as number;
+    const b = values[middle] as number;
+    const c = values[right] as number;
+    const pivot = a < b ? (b < c ? b : a < c ? c : a) : a < c ? a : b < c ? c : b;
+    let i = left;
+    let j = right;
+    while (i <= j) {
+      while ((values[i] as number) < pivot) i++;
+      while ((values[j] as number) > pivot) j--;
+      if (i <= j) {
+        const swap = values[i] as number;
+        values[i] = values[j] as number;
+        values[j] = swap;
+        i++;
+        j--;
+      }
+    }
+    if (k <= j) right = j;
+    else if (k >= i) left = i;
+    else break;
+  }
+  return values[k] as number;
+}

@@ -28,7 +28,16 @@ import {
   rowToSnapshot,
   snapshotToRow,
 } from './snapshot-row.js';
-import { MarketWindow, MINUTE_MS, slotStart, COARSE_SLOT_MS, FINE_SPAN_MS, WINDOW_SPAN_MS } from './window.js';
+import {
+  BUCKET_COUNT,
+  BUCKET_USD,
+  MarketWindow,
+  MINUTE_MS,
+  slotStart,
+  COARSE_SLOT_MS,
+  FINE_SPAN_MS,
+  WINDOW_SPAN_MS,
+} from './window.js';
 import type { ColumnRing } from './column-ring.js';
 import { StoreRejectionError, checkLiquidation, checkMarket, checkSnapshot, conflict } from './validation.js';
 import type { RejectedRow, RowKind } from './validation.js';
@@ -100,6 +109,15 @@ export interface SqliteMarketStore extends MarketStore {
   /** Prunes what is older than `retentionDays` on the store's clock. */
   pruneExpired(): PruneResult;
   windowStats(): WindowStats;
+  /**
+   * Opens one transaction for every write until `endBatch()` (each save inside it becomes a savepoint), so that a
+   * caller that writes in many small saves, a replay's pass, pays one commit for them. Memory takes each save as
+   * its savepoint is released, before the batch commits: for a store whose file is thrown away if the batch
+   * fails (replays), never for the bot's.
+   */
+  beginBatch(): void;
+  /** Commits the batch `beginBatch()` opened; nothing when none is open. */
+  endBatch(): void;
 }
 
 interface MarketEntry {
@@ -162,6 +180,7 @@ class SqliteStore implements SqliteMarketStore {
   private readonly byId = new Map<number, MarketEntry>();
   private marketsCache: readonly MarketInfo[] | null = null;
   private lastSweepAt = Number.NEGATIVE_INFINITY;
+  private batching = false;
   private readonly row = new Float64Array(SNAPSHOT_ROW_LENGTH);
   private readonly params: SqlValue[] = new Array<SqlValue>(2 + SNAPSHOT_VALUE_COLUMNS.length).fill(null);
 
@@ -293,6 +312,7 @@ class SqliteStore implements SqliteMarketStore {
 
   close(): void {
     if (!this.db.open) return;
+    this.endBatch();
     this.db.pragma('optimize');
     this.db.close();
   }
@@ -331,12 +351,48 @@ class SqliteStore implements SqliteMarketStore {
     const snapshots: Snapshot[] = [];
     const build = this.cacheHistory ? materialiseShared : materialise;
     entry.window.forEachSnapshot(sinceAt, (ring, index) => snapshots.push(build(entry, ring, index)));
+    return { exchange, symbol, snapshots, liquidationBuckets: this.historyBuckets(entry, sinceAt) };
+  }
+
+  /**
+   * The market's buckets whose minute ends after `sinceAt`, by minute, long before short in the same minute: the
+   * two sides' rings (each ascending, one row per minute) merged. With `cacheHistory`, frozen objects kept per row
+   * as the snapshots are.
+   */
+  private historyBuckets(entry: MarketEntry, sinceAt: number): LiquidationBucket[] {
     const buckets: LiquidationBucket[] = [];
-    entry.window.forEachBucket(sinceAt, (minuteAt, side, count, sizeUsd) =>
-      buckets.push({ exchange, symbol, minuteAt, side, count, sizeUsd }),
-    );
-    buckets.sort(byMinuteThenSide);
-    return { exchange, symbol, snapshots, liquidationBuckets: buckets };
+    const longs = entry.window.bucketRing('long');
+    const shorts = entry.window.bucketRing('short');
+    const from = sinceAt - MINUTE_MS + 1;
+    const longCount = longs?.size ?? 0;
+    const shortCount = shorts?.size ?? 0;
+    let i = longs === null ? 0 : longs.lowerBound(from);
+    let j = shorts === null ? 0 : shorts.lowerBound(from);
+    while (i < longCount || j < shortCount) {
+      const takeLong =
+        j >= shortCount || (i < longCount && (longs as ColumnRing).time(i) <= (shorts as ColumnRing).time(j));
+      if (takeLong) buckets.push(this.bucketAt(entry, longs as ColumnRing, i++, 'long'));
+      else buckets.push(this.bucketAt(entry, shorts as ColumnRing, j++, 'short'));
+    }
+    return buckets;
+  }
+
+  private bucketAt(entry: MarketEntry, ring: ColumnRing, index: number, side: PositionSide): LiquidationBucket {
+    if (this.cacheHistory) {
+      const cached = ring.cached(index) as LiquidationBucket | undefined;
+      if (cached !== undefined) return cached;
+    }
+    const bucket: LiquidationBucket = {
+      exchange: entry.exchange,
+      symbol: entry.symbol,
+      minuteAt: ring.time(index),
+      side,
+      count: ring.value(index, BUCKET_COUNT),
+      sizeUsd: ring.value(index, BUCKET_USD),
+    };
+    if (!this.cacheHistory) return bucket;
+    ring.setCached(index, Object.freeze(bucket));
+    return bucket;
   }
 
   liquidationBuckets(sinceAt: number, exchange?: ExchangeId): readonly LiquidationBucket[] {
@@ -351,6 +407,19 @@ class SqliteStore implements SqliteMarketStore {
     }
     // Stable sort: within a minute, markets stay in registry order and long comes before short.
     return buckets.sort((a, b) => a.minuteAt - b.minuteAt);
+  }
+
+  beginBatch(): void {
+    if (this.batching) return;
+    if (!this.db.inTransaction) this.db.exec('BEGIN');
+    this.batching = true;
+  }
+
+  endBatch(): void {
+    if (!this.batching) return;
+    this.batching = false;
+    // A failed statement that made SQLite roll the whole transaction back leaves nothing to commit.
+    if (this.db.inTransaction) this.db.exec('COMMIT');
   }
 
   windowStats(): WindowStats {
@@ -382,7 +451,7 @@ class SqliteStore implements SqliteMarketStore {
         at,
       ) as number;
       const entry = this.byId.get(id) ?? this.register(id, info.exchange, info.symbol);
-      entry.base = info.base;
+      setBase(entry, info.base);
       entry.info = info;
     }
   }
@@ -395,7 +464,7 @@ class SqliteStore implements SqliteMarketStore {
       const entry = this.ensureMarket(snapshot.exchange, snapshot.symbol);
       if (entry.base === null) {
         this.stmt.setBase.run(snapshot.base, this.now(), entry.id);
-        entry.base = snapshot.base;
+        setBase(entry, snapshot.base);
       } else if (entry.base !== snapshot.base) {
         saved.conflicts.push(
           conflict(
@@ -489,7 +558,7 @@ class SqliteStore implements SqliteMarketStore {
       if (!exchange.success) continue; // a venue this build no longer knows
       seen.add(row.id);
       const entry = this.byId.get(row.id) ?? this.register(row.id, exchange.data, row.symbol);
-      entry.base = row.base;
+      setBase(entry, row.base);
       entry.info =
         row.base !== null &&
         row.venue_id !== null &&
@@ -620,20 +689,22 @@ function materialise(entry: MarketEntry, ring: ColumnRing, index: number): Snaps
 
 /**
  * The frozen Snapshot of a window row, built once and kept on the row (the ring drops it when the row's values
- * change); rebuilt too if the market's base changed since (exchange and symbol are fixed per entry).
+ * change, and setBase drops every row's when the market's base changes; exchange and symbol are fixed per entry),
+ * so a read touches no object it hands out again.
  */
 function materialiseShared(entry: MarketEntry, ring: ColumnRing, index: number): Snapshot {
-  const base = entry.base ?? '';
   const cached = ring.cached(index) as Snapshot | undefined;
-  if (cached !== undefined && cached.base === base) return cached;
+  if (cached !== undefined) return cached;
   ring.readRow(index, readScratch);
-  const snapshot = freezeSnapshot(rowToSnapshot(entry.exchange, entry.symbol, base, readScratch));
+  const snapshot = freezeSnapshot(rowToSnapshot(entry.exchange, entry.symbol, entry.base ?? '', readScratch));
   ring.setCached(index, snapshot);
   return snapshot;
 }
 
-const SIDE_ORDER: Record<PositionSide, number> = { long: 0, short: 1 };
-
-function byMinuteThenSide(a: LiquidationBucket, b: LiquidationBucket): number {
-  return a.minuteAt - b.minuteAt || SIDE_ORDER[a.side] - SIDE_ORDER[b.side];
+/** Sets the market's base; the snapshots kept for its rows carry the old one, so they are built again. */
+function setBase(entry: MarketEntry, base: string | null): void {
+  if (entry.base === base) return;
+  entry.base = base;
+  entry.window.fine.clearCached();
+  entry.window.coarse.clearCached();
 }

@@ -152,6 +152,11 @@ export class MarketWindow {
     });
   }
 
+  /** The bucket ring of one side (rows: BUCKET_MINUTE, BUCKET_COUNT, BUCKET_USD), null before its first bucket. */
+  bucketRing(side: PositionSide): ColumnRing | null {
+    return this.buckets[side === 'long' ? 0 : 1];
+  }
+
   /** Rows and bytes held, for the bench and `status`. */
   stats(): { finePoints: number; coarsePoints: number; buckets: number; bytes: number } {
     let buckets = 0;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { computeFeatures } from '../../src/risk/features.js';
+import { FEATURE_NAMES, computeFeatures, emptyFeatureValues } from '../../src/risk/features.js';
 import {
   BASE_TIME,
   HOUR,
@@ -317,5 +317,22 @@ describe('missing and stale inputs', () => {
     const f = computeFeatures(history([]), now);
     expect(f.missing.length).toBeGreaterThan(30);
     expect(f.snapshotAt).toBeNull();
+  });
+
+  it('lists the features in FEATURE_NAMES order, between the market it describes and the notes on them', () => {
+    const f = computeFeatures(history([buildSnapshot({ at: now, markPrice: 100 })]), now);
+    expect(Object.keys(f)).toEqual([
+      'market',
+      'exchange',
+      'symbol',
+      'at',
+      'snapshotAt',
+      ...FEATURE_NAMES,
+      'depthThinningSide',
+      'liquidationCoverage',
+      'missing',
+    ]);
+    expect(Object.keys(emptyFeatureValues())).toEqual([...FEATURE_NAMES]);
+    expect(Object.values(emptyFeatureValues()).every((value) => value === null)).toBe(true);
   });
 });

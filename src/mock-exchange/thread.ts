@@ -1,0 +1,126 @@
+// The mock exchange on a worker thread, for replays: the same server (startMockExchange) on 127.0.0.1, answering the
+// same ccxt clients over the same sockets, but its request handling, JSON and socket pushes run beside the
+// pipeline instead of taking turns with it on one thread. Scenario time stays a manual clock that only the replay
+// moves: `advance(wallMs)` sets it in the worker and runs the push tick there, and resolves once both are done, so
+// every request and stream item of a pass sees the time the pass set, exactly as in-process.
+import { Worker } from 'node:worker_threads';
+import type { ExchangeId } from '../domain/market.js';
+import type { Scenario } from './scenario.js';
+
+/** What the replay asks of the threaded mock. */
+export interface MockExchangeThread {
+  /** `http://127.0.0.1:PORT` */
+  readonly origin: string;
+  /** Every venue's origin, as EXCHANGE_ORIGIN_OVERRIDES takes them. */
+  overrides(): Record<ExchangeId, string>;
+  /** Sets the mock's wall clock (scenario time follows it) and runs its push tick; resolves when done. */
+  advance(wallMs: number): Promise<void>;
+  /** The venues with at least one accepted socket upgrade so far. */
+  upgradedVenues(): Promise<ExchangeId[]>;
+  close(): Promise<void>;
+}
+
+/** Messages to the worker, each answered by a `ThreadReply` with the same id. */
+export type ThreadRequest =
+  { id: number; type: 'advance'; wallMs: number } | { id: number; type: 'upgraded' } | { id: number; type: 'close' };
+
+/** A request before it is given its id (distributed over the union, so each kind keeps its fields). */
+type Unsent<T> = T extends unknown ? Omit<T, 'id'> : never;
+
+export type ThreadReply =
+  | { id: number; ok: true; venues?: ExchangeId[] }
+  | { id: number; ok: false; error: string }
+  | { id: 0; ok: true; ready: { origin: string; overrides: Record<ExchangeId, string> } };
+
+export interface ThreadData {
+  scenario: Scenario;
+  /** The clock's value when the server starts (scenario time 0 is read against it). */
+  wallMs: number;
+}
+
+/**
+ * The worker is started from a small script that registers tsx's loader in the worker (Node 20 does not pass the
+ * parent's module hooks on to worker threads) and then imports the entry, TypeScript or built JavaScript alike.
+ */
+function bootScript(entry: URL): string {
+  const loader = import.meta.resolve('tsx/esm/api');
+  return (
+    `import(${JSON.stringify(loader)})` +
+    `.then((api) => { api.register(); return import(${JSON.stringify(entry.href)}); })` +
+    '.catch((error) => { setImmediate(() => { throw error; }); });'
+  );
+}
+
+/** Starts the mock exchange for `scenario` on a worker thread, its clock at `wallMs`. */
+export async function startMockExchangeThread(scenario: Scenario, wallMs = 0): Promise<MockExchangeThread> {
+  const extension = import.meta.url.endsWith('.ts') ? 'ts' : 'js';
+  const entry = new URL(`./thread-entry.${extension}`, import.meta.url);
+  const data: ThreadData = { scenario, wallMs };
+  const worker = new Worker(bootScript(entry), { eval: true, workerData: data });
+  const pending = new Map<number, { resolve: (reply: ThreadReply) => void; reject: (error: Error) => void }>();
+  let nextId = 1;
+  let failure: Error | null = null;
+
+  const fail = (error: Error): void => {
+    failure ??= error;
+    for (const { reject } of pending.values()) reject(error);
+    pending.clear();
+  };
+  const ready = new Promise<{ origin: string; overrides: Record<ExchangeId, string> }>((resolve, reject) => {
+    pending.set(0, {
+      resolve: (reply) => {
+        if ('ready' in reply) resolve(reply.ready);
+        else reject(new Error('the mock exchange thread did not start'));
+      },
+      reject,
+    });
+  });
+  worker.on('message', (reply: ThreadReply) => {
+    const waiter = pending.get(reply.id);
+    if (waiter === undefined) return;
+    pending.delete(reply.id);
+    if (reply.ok) waiter.resolve(reply);
+    else waiter.reject(new Error(`mock exchange thread: ${reply.error}`));
+  });
+  worker.on('error', (error) => fail(error));
+  worker.on('exit', (code) => fail(new Error(`the mock exchange thread exited (code ${code})`)));
+
+  const call = (request: Unsent<ThreadRequest>): Promise<ThreadReply> => {
+    if (failure !== null) return Promise.reject(failure);
+    const id = nextId++;
+    return new Promise<ThreadReply>((resolve, reject) => {
+      pending.set(id, { resolve, reject });
+      worker.postMessage({ ...request, id });
+    });
+  };
+
+  let started: { origin: string; overrides: Record<ExchangeId, string> };
+  try {
+    started = await ready;
+  } catch (error) {
+    await worker.terminate();
+    throw error;
+  }
+  let closed = false;
+  return {
+    origin: started.origin,
+    overrides: () => ({ ...started.overrides }),
+    advance: async (to) => {
+      await call({ type: 'advance', wallMs: to });
+    },
+    upgradedVenues: async () => {
+      const reply = await call({ type: 'upgraded' });
+      return 'venues' in reply ? (reply.venues ?? []) : [];
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      try {
+        await call({ type: 'close' });
+      } finally {
+        worker.removeAllListeners('exit');
+        await worker.terminate();
+      }
+    },
+  };
+}
