@@ -2,7 +2,6 @@
 // one seam every REST request goes through. The seam counts requests, sorts failures once (slow down / try again /
 // the venue refused), honours Retry-After for the whole venue, and retries 5xx and timeouts a bounded number of
 // times with backoff. ccxt's own throttler (enableRateLimit) stays on underneath.
-import { AsyncLocalStorage } from 'node:async_hooks';
 import { performance } from 'node:perf_hooks';
 import ccxt, { DDoSProtection, ExchangeError, NetworkError, RateLimitExceeded } from 'ccxt';
 import type { Exchange } from 'ccxt';
@@ -43,7 +42,7 @@ export function createExchange(adapter: VenueAdapter, options: ExchangeOptions):
 /** How a failed request is handled. */
 export type FailureKind = 'rate-limit' | 'retryable' | 'refused';
 
-/** The last HTTP answer seen inside one call (kept by the seam through AsyncLocalStorage). */
+/** The HTTP answer a failed call was raised for (pinned by the seam to ccxt's error). */
 export interface ResponseNote {
   /** The label of the call the request belongs to (for request metrics). */
   label?: string;
@@ -86,6 +85,16 @@ function headerValue(headers: Record<string, string> | undefined, name: string):
   const wanted = name.toLowerCase();
   for (const [key, value] of Object.entries(headers)) if (key.toLowerCase() === wanted) return value;
   return undefined;
+}
+
+/** What classifying a failure reads of an answer: error bodies, and short 200s (Bybit says "rate limited" with
+ * retCode 10006 in a 200) for body codes. */
+function noteOf(status: number, headers: unknown, body: unknown): ResponseNote {
+  return {
+    status,
+    headers: (headers ?? {}) as Record<string, string>,
+    body: typeof body === 'string' && (status >= 400 || body.length < 4096) ? body.slice(0, 4096) : undefined,
+  };
 }
 
 export interface RetryPolicy {
@@ -132,17 +141,48 @@ export const REAL_TIMERS: SeamTimers = {
   monotonic: () => performance.now(),
 };
 
+/** Where the seam pins the answer a ccxt error was raised for (see RequestSeam). */
+const ANSWER = Symbol('spiralwatch.answer');
+
+/** The answer the error was raised for, when ccxt raised it on an HTTP answer. */
+export function answerOf(error: unknown): ResponseNote | undefined {
+  if (error === null || typeof error !== 'object') return undefined;
+  return (error as { [ANSWER]?: ResponseNote })[ANSWER];
+}
+
+function pinAnswer(error: unknown, answer: ResponseNote | null): unknown {
+  if (answer !== null && error !== null && typeof error === 'object' && !(ANSWER in error)) {
+    Object.defineProperty(error, ANSWER, { value: answer, enumerable: false });
+  }
+  return error;
+}
+
 /**
- * The one seam of a venue's REST requests. Installs two hooks on the ccxt instance: `fetch` (every HTTP request,
- * after ccxt's throttler) to count requests, and `onRestResponse` (every answer, before ccxt raises its error) to
- * note the status, headers and error body of the call in progress, so that Retry-After and body codes can be read
- * for exactly the request that failed even when calls run concurrently.
+ * A request's endpoint for metrics: the URL's path (no origin, no query), and for a POST whose JSON body names a
+ * `type` (Hyperliquid's /info) that type too, e.g. `/fapi/v1/premiumIndex`, `/info:metaAndAssetCtxs`.
+ */
+export function endpointOf(url: unknown, body: unknown): string {
+  if (typeof url !== 'string') return 'other';
+  const path = url.replace(/^[a-z]+:\/\/[^/]+/i, '').split('?')[0] ?? '';
+  if (typeof body === 'string' && body.startsWith('{')) {
+    const type = /"type"\s*:\s*"([A-Za-z0-9]+)"/.exec(body)?.[1];
+    if (type !== undefined) return `${path}:${type}`;
+  }
+  return path === '' ? '/' : path;
+}
+
+/**
+ * The one seam of a venue's REST requests. Installs three hooks on the ccxt instance: `fetch` (every HTTP request,
+ * after ccxt's throttler) to count and time requests, and `handleErrors` and `handleHttpStatusCode` (where ccxt
+ * raises its error for an answer) to pin the answer's status, headers and error body to the error raised, so that
+ * Retry-After and body codes are read for exactly the request that failed even when calls run concurrently.
+ * ccxt calls both right after reading the answer's body, in one synchronous step, so the answer they judge is the
+ * one they pin. No AsyncLocalStorage: on Node 20 it turns on promise hooks for every promise of the process.
  */
 export class RequestSeam {
   /** REST requests sent since start (every attempt counts). */
   requests = 0;
   private pausedUntil = 0;
-  private readonly notes = new AsyncLocalStorage<ResponseNote>();
 
   constructor(
     readonly exchange: Exchange,
@@ -150,7 +190,7 @@ export class RequestSeam {
     private readonly policy: RetryPolicy = DEFAULT_RETRY_POLICY,
     private readonly timers: SeamTimers = REAL_TIMERS,
     private readonly onRetry?: (label: string, kind: FailureKind, error: unknown, waitMs: number) => void,
-    /** Sees every request (endpoint = the call's label, wall latency, success); for metrics. */
+    /** Sees every request (endpoint = endpointOf the request, wall latency, success); for metrics. */
     private readonly onRequest?: (sample: { endpoint: string; durationMs: number; ok: boolean }) => void,
   ) {
     const originalFetch = exchange.fetch.bind(exchange);
@@ -158,7 +198,7 @@ export class RequestSeam {
       this.requests += 1;
       const observe = this.onRequest;
       if (observe === undefined) return originalFetch(url, method, headers, body);
-      const endpoint = this.notes.getStore()?.label ?? 'other';
+      const endpoint = endpointOf(url, body);
       const started = performance.now();
       const report = (ok: boolean): void => {
         try {
@@ -178,38 +218,28 @@ export class RequestSeam {
         },
       );
     };
-    const originalOnRestResponse = exchange.onRestResponse.bind(exchange);
-    exchange.onRestResponse = (
-      status: unknown,
-      statusText: unknown,
-      url: unknown,
-      method: unknown,
-      responseHeaders: unknown,
-      responseBody: unknown,
-      requestHeaders: unknown,
-      requestBody: unknown,
-    ): unknown => {
-      const note = this.notes.getStore();
-      // Keep the first failed answer of the call: a later success of a sibling request must not hide it.
-      if (note !== undefined && typeof status === 'number' && !(note.status !== undefined && note.status >= 400)) {
-        note.status = status;
-        note.headers = (responseHeaders ?? {}) as Record<string, string>;
-        // Error bodies, and short 200s (Bybit says "rate limited" with retCode 10006 in a 200), for body codes.
-        note.body =
-          typeof responseBody === 'string' && (status >= 400 || responseBody.length < 4096)
-            ? responseBody.slice(0, 4096)
-            : undefined;
+    // The answer being judged: set by handleErrors, read by handleHttpStatusCode, which ccxt calls right after it
+    // for the same answer (and only then) when handleErrors raised nothing.
+    let judged: ResponseNote | null = null;
+    const originalHandleErrors = exchange.handleErrors.bind(exchange);
+    exchange.handleErrors = (...args: Parameters<Exchange['handleErrors']>) => {
+      const [status, , , , responseHeaders, responseBody] = args;
+      judged = typeof status === 'number' ? noteOf(status, responseHeaders, responseBody) : null;
+      try {
+        return originalHandleErrors(...args);
+      } catch (error) {
+        throw pinAnswer(error, judged);
       }
-      return originalOnRestResponse(
-        status,
-        statusText,
-        url,
-        method,
-        responseHeaders,
-        responseBody,
-        requestHeaders,
-        requestBody,
-      );
+    };
+    const originalStatusCode = exchange.handleHttpStatusCode.bind(exchange);
+    exchange.handleHttpStatusCode = (...args: Parameters<Exchange['handleHttpStatusCode']>) => {
+      try {
+        return originalStatusCode(...args);
+      } catch (error) {
+        throw pinAnswer(error, judged?.status === args[0] ? judged : null);
+      } finally {
+        judged = null;
+      }
     };
   }
 
@@ -226,10 +256,10 @@ export class RequestSeam {
         if (paused > this.policy.maxRetryAfterWaitMs) throw new VenuePausedError(this.adapter.id, paused);
         await this.timers.sleep(paused);
       }
-      const note: ResponseNote = { label };
       try {
-        return await this.notes.run(note, fn);
+        return await fn();
       } catch (error) {
+        const note: ResponseNote = { label, ...answerOf(error) };
         const kind = classifyFailure(error, note, this.adapter);
         if (kind === 'refused' || attempt >= this.policy.maxRetries) {
           if (kind === 'rate-limit') this.pauseFor(this.rateLimitWaitMs(note, attempt));
