@@ -1,15 +1,16 @@
 // The alert rules: which readings turn into alerts, for whom. Pure: the caller passes the readings of one
 // cycle, the subscriptions, the last alert each destination got per coin, and `now`.
 //
-// A channel hears about a coin, not about each of its venues: the markets of one coin (its base, across venues)
-// make one alert, and the cooldown is kept per destination and coin.
+// A channel hears about a coin, not about each of its venues: the markets of one coin (across venues, whatever
+// bundle prefix each writes: `coinOfBase`) make one alert, and the cooldown is kept per destination and coin.
 // - An alert fires when a market of the coin rises to a level the subscription wants; it names every market of
 //   the coin the subscription selects at its minimum level or above.
 // - The same level again (another venue catching up, or a dip and back) is held back until the coin has been
 //   below it for the cooldown, and for the cooldown after the last alert; a higher level than the last alert
 //   (escalation) always goes out.
 // - A coin alerted critical whose markets have all been below warning for `allClearAfterMs` sends "all clear" to
-//   those alerted.
+//   those alerted. Missing data is no all clear: while a market of the coin (or, for the whole market, a venue or
+//   every market) has no fresh data, and until its data has been back for `allClearAfterMs`, none is sent.
 // - When at least `digestThreshold` coins rise in one cycle, each destination gets one market-wide digest
 //   instead of one alert per coin.
 // - The whole market's reading (MARKET_WIDE) is a coin of its own, never in a digest.
@@ -18,6 +19,7 @@
 //   on a normal day a few small alts squeeze 20-40% on their own, and a channel would otherwise hear three
 //   messages for each. Naming a coin in the subscription hears it at every level.
 // - Subscriptions select destinations: markets (base or key), minimum level, regimes.
+import { coinOfBase } from '../domain/coin.js';
 import { ALERT_LEVELS, type Subscription } from '../domain/ports.js';
 import { renderAllClear, renderCoinAlert, renderDigest } from './render.js';
 import {
@@ -29,6 +31,7 @@ import {
   type AlertMarket,
   type AlertRulesOptions,
   type CoinLevelsSeen,
+  type CoinSeen,
   type LastAlert,
   type MarketReading,
 } from './types.js';
@@ -41,15 +44,21 @@ export function destinationOf(subscription: Subscription): string {
   return `${subscription.chat.platform}:${subscription.chat.id}`;
 }
 
-/** The base of a market key: `binanceusdm:BTC/USDT:USDT` → `BTC`. */
+/**
+ * The base of a market key as written: `binanceusdm:1000PEPE/USDT:USDT` → `1000PEPE`. Not capitalised: the case
+ * is what tells Hyperliquid's kPEPE from a coin whose name starts with K.
+ */
 export function marketBase(market: string): string {
   const symbol = market.includes(':') ? market.slice(market.indexOf(':') + 1) : market;
-  return symbol.split('/')[0]?.toUpperCase() ?? symbol;
+  return symbol.split('/')[0] ?? symbol;
 }
 
-/** The coin a market's alerts are grouped under: its base, or `market-wide` for the whole market. */
+/**
+ * The coin a market's alerts are grouped under: the coin its base names across venues (`1000PEPE` and `PEPE` are
+ * PEPE, `KSM` stays KSM), or `market-wide` for the whole market.
+ */
 export function coinOf(market: AlertMarket): AlertCoin {
-  return market === MARKET_WIDE ? MARKET_WIDE : marketBase(market);
+  return market === MARKET_WIDE ? MARKET_WIDE : coinOfBase(marketBase(market)).coin;
 }
 
 const COIN_PREFIX = 'coin:';
@@ -61,15 +70,15 @@ export function coinKey(coin: AlertCoin): string {
 
 /** The coin of a stored last alert; a plain market key is one written before alerts were grouped by coin. */
 function recordCoin(market: string): AlertCoin {
-  return market.startsWith(COIN_PREFIX) ? market.slice(COIN_PREFIX.length).toUpperCase() : coinOf(market);
+  return market.startsWith(COIN_PREFIX) ? coinOfBase(market.slice(COIN_PREFIX.length)).coin : coinOf(market);
 }
 
 /** Whether a subscription's market filter selects this market (pausing aside, regimes not considered). */
 function selectsMarket(subscription: Subscription, market: AlertMarket): boolean {
   if (subscription.paused) return false;
   if (subscription.markets === null || market === MARKET_WIDE) return true;
-  const base = marketBase(market);
-  return subscription.markets.some((filter) => filter === market || filter.toUpperCase() === base);
+  const coin = coinOf(market);
+  return subscription.markets.some((filter) => filter === market || coinOfBase(filter.toUpperCase()).coin === coin);
 }
 
 /** Whether a subscription's market and regime filters select this reading (the level is checked apart). */
@@ -117,19 +126,25 @@ function highestLevels(readings: readonly MarketReading[]): Map<AlertCoin, Alert
   return highest;
 }
 
-/** `seen` after a cycle: each coin's levels up to its highest now are stamped with `now`. */
+/**
+ * `seen` after a cycle: each coin's levels up to its highest now are stamped with `now`, and so is `missing` for
+ * each coin with a market in `missing` (as AlertInput.missing).
+ */
 export function rememberLevels(
   seen: CoinLevelsSeen,
   readings: readonly MarketReading[],
   now: number,
-): Map<AlertCoin, Partial<Record<AlertLevel, number>>> {
-  const next = new Map<AlertCoin, Partial<Record<AlertLevel, number>>>(
-    [...seen].map(([coin, levels]) => [coin, { ...levels }]),
-  );
+  missing: readonly AlertMarket[] = [],
+): Map<AlertCoin, CoinSeen> {
+  const next = new Map<AlertCoin, CoinSeen>([...seen].map(([coin, levels]) => [coin, { ...levels }]));
   for (const [coin, level] of highestLevels(readings)) {
     const levels = next.get(coin) ?? {};
     for (const at of ALERT_LEVELS.slice(0, levelRank(level) + 1)) levels[at] = now;
     next.set(coin, levels);
+  }
+  for (const market of missing) {
+    const coin = coinOf(market);
+    next.set(coin, { ...next.get(coin), missing: now });
   }
   return next;
 }
@@ -182,6 +197,12 @@ export interface AlertInput {
   now: number;
   /** When each coin last stood at each level, before this cycle (`rememberLevels`); empty after a restart. */
   seen?: CoinLevelsSeen;
+  /**
+   * Markets whose data is missing this cycle (no fresh snapshot, their venue down), and `market-wide` when the
+   * whole market's reading is incomplete or empty. Their coins get no all clear; a reading of theirs, if any is
+   * passed, is not taken for calm.
+   */
+  missing?: readonly AlertMarket[];
   options?: Partial<AlertRulesOptions>;
 }
 
@@ -204,7 +225,11 @@ export function decideAlerts(input: AlertInput): Alert[] {
   const { now } = input;
   const last = lastPerCoin(input.lastAlerts);
   const lastFor = (s: Subscription, coin: AlertCoin): LastAlert | undefined => last.get(`${destinationOf(s)}|${coin}`);
-  const seenAt = (coin: AlertCoin, level: AlertLevel): number | undefined => input.seen?.get(coin)?.[level];
+  const seenAt = (coin: AlertCoin, level: AlertLevel | 'missing'): number | undefined => input.seen?.get(coin)?.[level];
+  const missing = input.missing ?? [];
+  /** Whether the data this subscription hears of a coin is missing now. */
+  const missingNow = (s: Subscription, coin: AlertCoin): boolean =>
+    missing.some((m) => coinOf(m) === coin && selectsMarket(s, m));
 
   // Coins in the order of their first reading: the cycle lists the highest score first.
   const byCoin = new Map<AlertCoin, MarketReading[]>();
@@ -247,6 +272,9 @@ export function decideAlerts(input: AlertInput): Alert[] {
       if (!strongest || levelRank(strongest.level) >= levelRank('warning')) continue;
       const lastWarning = seenAt(coin, 'warning');
       if (lastWarning !== undefined && now - lastWarning < options.allClearAfterMs) continue;
+      if (missingNow(s, coin)) continue;
+      const lastMissing = seenAt(coin, 'missing');
+      if (lastMissing !== undefined && now - lastMissing < options.allClearAfterMs) continue;
       cleared.add(coin);
       const make = (): Omit<Alert, 'destinations'> => ({
         id: `allClear:${coinKey(coin)}:${strongest.level}:${now}`,

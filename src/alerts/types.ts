@@ -60,17 +60,21 @@ export interface AlertRulesOptions {
   /** How long a small coin's critical alert to a subscription of every market is not repeated. Default 6 h. */
   smallCoinCooldownMs: number;
   /**
-   * A coin alerted critical gets its all clear once all its markets have been below warning this long: an all
-   * clear taken back minutes later misleads more than one that comes late. Default 30 min.
+   * A coin alerted critical gets its all clear once all its markets have been below warning this long, with their
+   * data present all that time: an all clear taken back minutes later misleads more than one that comes late, and
+   * silence from a venue that went down is no all clear. Default 30 min.
    */
   allClearAfterMs: number;
 }
 
 /**
  * Per coin, the last cycle (epoch ms) at which any of its markets stood at each level or above: what tells a coin
- * back at a level after a dip from one that was quiet for a while. Kept by the caller across cycles.
+ * back at a level after a dip from one that was quiet for a while; and under `missing`, the last cycle at which
+ * the data of one of its markets was missing: its all clear waits for data that has been back and calm a while.
+ * Kept by the caller across cycles.
  */
-export type CoinLevelsSeen = ReadonlyMap<AlertCoin, Readonly<Partial<Record<AlertLevel, number>>>>;
+export type CoinSeen = Partial<Record<AlertLevel | 'missing', number>>;
+export type CoinLevelsSeen = ReadonlyMap<AlertCoin, Readonly<CoinSeen>>;
 
 export const DEFAULT_ALERT_RULES: AlertRulesOptions = {
   cooldownMs: 60 * 60_000,

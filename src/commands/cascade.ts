@@ -2,6 +2,7 @@ import type { CascadeEstimate, LiquidationBand } from '../risk/cascade.js';
 import { estimateCascade } from '../risk/cascade.js';
 import type { CommandDefinition } from './command.js';
 import { booleanArg, numberArg, stringArg } from './command.js';
+import { isFresh, missingDataReply } from './dataState.js';
 import { userError } from './errors.js';
 import { reply } from './reply.js';
 import { chartImage } from './chartImage.js';
@@ -76,10 +77,19 @@ export const cascadeCommand: CommandDefinition = {
   run(args, { services, now }) {
     const market = services.market;
     if (!market) return userError('noData', { what: 'Market data is not running in this process.' });
+    const missing = missingDataReply(services, now);
+    if (missing) return missing;
     const query = stringArg(args, 'symbol') ?? '';
     const resolved = resolveOrReply(query, market.markets());
     if (!resolved.ok) return resolved.reply;
-    const largest = largestByOpenInterest(resolved.markets, market.latestSnapshots());
+    const missingHere = missingDataReply(services, now, {
+      subject: `No fresh data for ${query}`,
+      markets: resolved.markets,
+    });
+    if (missingHere) return missingHere;
+    // Of the named markets, only those with fresh data: a stale one's levels are not today's.
+    const fresh = market.latestSnapshots().filter((s) => isFresh(s, now));
+    const largest = largestByOpenInterest(resolved.markets, fresh);
     if (!largest) return notPolledYet(query);
     const target = largest.market;
     const shockPercent = numberArg(args, 'shock') ?? DEFAULT_SHOCK_PERCENT;

@@ -3,6 +3,7 @@ import type { Snapshot } from '../domain/market.js';
 import { estimateCascade } from '../risk/cascade.js';
 import type { LiveMeasure } from '../glossary/types.js';
 import type { Services } from './command.js';
+import { isFresh, missingDataReason } from './dataState.js';
 import { RISK_HISTORY_MS } from './riskData.js';
 import { formatPercent, formatPrice, formatUsd } from './text.js';
 
@@ -26,11 +27,16 @@ function quote(
   return top.length === 0 ? null : top.map((s) => `${s.base} ${say(s)} on ${s.exchange}`).join('; ');
 }
 
-/** One line of current figures for `measure`, or null when there are none yet. */
+/**
+ * One line of current figures for `measure`; why there are none when the market data is missing (never a calm
+ * figure made of nothing); null when the data is there but no market gives this measure, or no market data runs.
+ */
 export function liveLine(measure: LiveMeasure, services: Services, now: number): string | null {
   const market = services.market;
   if (!market) return null;
-  const snapshots = market.latestSnapshots();
+  const missing = missingDataReason(services, now);
+  if (missing !== null) return missing;
+  const snapshots = market.latestSnapshots().filter((s) => isFresh(s, now));
   switch (measure) {
     case 'fundingRate':
       return quote(

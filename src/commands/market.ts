@@ -1,6 +1,7 @@
 import type { Snapshot } from '../domain/market.js';
 import type { CommandDefinition } from './command.js';
 import { stringArg } from './command.js';
+import { isFresh, missingDataReply } from './dataState.js';
 import { userError } from './errors.js';
 import { reply, type ReplyField } from './reply.js';
 import { notPolledYet, resolveOrReply, symbolOption } from './symbols.js';
@@ -23,7 +24,7 @@ function describeSnapshot(snapshot: Snapshot, now: number): string {
     `funding ${or(snapshot.fundingRate, (r) => formatPercent(r, 4))}${interval}${snapshot.fundingRate === null ? '' : annual}${snapshot.nextFundingAt === null ? '' : nextFunding}`,
     `open interest ${or(snapshot.openInterestUsd, formatUsd)} · 24 h volume ${or(snapshot.volume24hUsd, formatUsd)}`,
     `depth ±1%: ${oneBand ? `bids ${formatUsd(oneBand.bidUsd)} / asks ${formatUsd(oneBand.askUsd)}` : NOT_GIVEN} · long/short accounts ${or(snapshot.longShortAccountRatio, (r) => r.toFixed(2))}`,
-    `updated ${formatDuration(now - snapshot.at)} ago`,
+    `updated ${formatDuration(now - snapshot.at)} ago${isFresh(snapshot, now) ? '' : ' (stale: not counted in risk scores)'}`,
   ];
   return lines.join('\n');
 }
@@ -36,9 +37,16 @@ export const marketCommand: CommandDefinition = {
   run(args, { services, now }) {
     const market = services.market;
     if (!market) return userError('noData', { what: 'Market data is not running in this process.' });
+    const missing = missingDataReply(services, now);
+    if (missing) return missing;
     const query = stringArg(args, 'symbol') ?? '';
     const resolved = resolveOrReply(query, market.markets());
     if (!resolved.ok) return resolved.reply;
+    const missingHere = missingDataReply(services, now, {
+      subject: `No fresh data for ${query}`,
+      markets: resolved.markets,
+    });
+    if (missingHere) return missingHere;
     const wanted = new Set(resolved.markets.map((m) => `${m.exchange}:${m.symbol}`));
     const snapshots = market.latestSnapshots().filter((s) => wanted.has(`${s.exchange}:${s.symbol}`));
     if (snapshots.length === 0) {

@@ -9,6 +9,7 @@ import { userError } from './errors.js';
 import { reply, type Reply, type ReplyImage, type ReplyLink } from './reply.js';
 import { chartImage } from './chartImage.js';
 import { currentRisk, RISK_HISTORY_MS } from './riskData.js';
+import { missingDataReply } from './dataState.js';
 import { notPolledYet, resolveOrReply, symbolOption } from './symbols.js';
 
 /** The glossary entry that explains each score component. */
@@ -110,12 +111,30 @@ export const riskCommand: CommandDefinition = {
   options: [symbolOption(false)],
   run(args, { services, now }) {
     if (!services.market) return userError('noData', { what: 'Market data is not running in this process.' });
+    const missing = missingDataReply(services, now);
+    if (missing) return missing;
     const cycle = currentRisk(services, now);
     if (!cycle) return userError('noData', { what: 'No market has been polled yet: the first poll has not finished.' });
     const query = stringArg(args, 'symbol');
-    if (query === undefined) return marketWideReply(cycle);
+    if (query === undefined) {
+      // A score of no market is 0 and reads calm: say there is no reading instead.
+      if (cycle.marketWide.marketsScored === 0) {
+        return userError('noData', {
+          what:
+            cycle.markets.length === 0
+              ? 'No market-wide reading yet: the risk engine has not scored a market with fresh data.'
+              : `No market-wide reading: none of the ${cycle.markets.length} market(s) with fresh data has a known open interest, which weighs the score.`,
+        });
+      }
+      return marketWideReply(cycle);
+    }
     const resolved = resolveOrReply(query, services.market.markets());
     if (!resolved.ok) return resolved.reply;
+    const missingHere = missingDataReply(services, now, {
+      subject: `No fresh data for ${query}`,
+      markets: resolved.markets,
+    });
+    if (missingHere) return missingHere;
     const keys = new Set(resolved.markets.map((m) => `${m.exchange}:${m.symbol}`));
     const matching = cycle.markets
       .filter((m) => keys.has(m.market))

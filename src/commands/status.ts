@@ -1,5 +1,6 @@
 import type { VenueHealth } from '../domain/market.js';
 import type { CommandDefinition } from './command.js';
+import { isWaiting, missingDataReason, venuesSentence } from './dataState.js';
 import { userError } from './errors.js';
 import { reply } from './reply.js';
 import { formatDuration } from './text.js';
@@ -36,8 +37,22 @@ export const statusCommand: CommandDefinition = {
     if (!services.health) return userError('noData', { what: 'Market data is not running in this process.' });
     const venues = services.health.venueHealth();
     const healthy = venues.filter((v) => v.state === 'ok').length;
-    const level = healthy === venues.length ? 'info' : healthy === 0 ? 'critical' : 'warning';
-    return reply('Status', `${healthy} of ${venues.length} venue(s) healthy.`, {
+    // Without fresh data "all healthy" (or "0 of 0") is no all-clear: say what is missing. Without the store,
+    // the venues' health alone tells it.
+    const missing = services.market
+      ? missingDataReason(services, now)
+      : healthy === 0
+        ? venuesSentence('No market data', venues, now)
+        : null;
+    const onlyWaiting = venues.length > 0 && venues.every(isWaiting);
+    const level =
+      healthy === 0 && venues.length > 0 && !onlyWaiting
+        ? 'critical'
+        : healthy === venues.length && missing === null
+          ? 'info'
+          : 'warning';
+    const body = [`${healthy} of ${venues.length} venue(s) healthy.`, missing ?? ''].filter(Boolean).join('\n\n');
+    return reply('Status', body, {
       level,
       fields: venues.map((v) => ({ name: v.exchange, value: describeVenue(v, now) })),
       data: { venues },

@@ -1,5 +1,6 @@
 // Resolves what a user types for a market (BTC, btcusdt, BTC-PERP, BTC-USDT-SWAP, BTC/USDT:USDT) to the
 // watched markets it names, across venues.
+import { coinOfBase, coinOfMarket } from '../domain/coin.js';
 import type { MarketInfo, Snapshot } from '../domain/market.js';
 import type { OptionSpec } from './command.js';
 import { userError } from './errors.js';
@@ -39,21 +40,29 @@ function editDistance(a: string, b: string): number {
   return previous[b.length] ?? 0;
 }
 
-/** Venues prefix small-priced coins differently (1000PEPE on Binance, kPEPE on Hyperliquid): compare without it. */
-function coreBase(base: string): string {
-  return base.toUpperCase().replace(/^(1000000|100000|10000|1000|K)(?=[A-Z])/, '');
+/**
+ * The coins a typed base names: its own coin, and the coin of any market listed under exactly that base (typed
+ * `kpepe` is Hyperliquid's kPEPE, whose case the typing lost).
+ */
+function typedCoins(base: string, markets: readonly MarketInfo[]): Set<string> {
+  const coins = new Set([coinOfBase(base).coin]);
+  for (const m of markets) if (m.base.toUpperCase() === base) coins.add(coinOfMarket(m).coin);
+  return coins;
 }
 
 export function resolveSymbol(query: string, markets: readonly MarketInfo[]): SymbolResolution {
   const exact = markets.filter((m) => m.symbol.toUpperCase() === query.trim().toUpperCase());
   if (exact.length > 0) return { kind: 'found', markets: exact };
   const { base, quote } = parseMarketQuery(query);
-  const sameBase = markets.filter((m) => coreBase(m.base) === coreBase(base) && base !== '');
-  const found = quote === null ? sameBase : sameBase.filter((m) => m.quote === quote);
+  const wanted = base === '' ? new Set<string>() : typedCoins(base, markets);
+  const sameCoin = markets.filter((m) => wanted.has(coinOfMarket(m).coin));
+  const found = quote === null ? sameCoin : sameCoin.filter((m) => m.quote === quote);
   if (found.length > 0) return { kind: 'found', markets: found };
-  const bases = [...new Set(markets.map((m) => m.base))];
-  const suggestions = bases
-    .map((b) => ({ b, distance: editDistance(coreBase(b), coreBase(base)) }))
+  const typedCoin = coinOfBase(base).coin;
+  const bases = new Map<string, string>();
+  for (const m of markets) bases.set(m.base, coinOfMarket(m).coin);
+  const suggestions = [...bases]
+    .map(([b, coin]) => ({ b, distance: editDistance(coin, typedCoin) }))
     .filter(({ b, distance }) => distance <= Math.max(1, Math.floor(b.length / 3)) || b.startsWith(base))
     .sort((x, y) => x.distance - y.distance || x.b.localeCompare(y.b))
     .slice(0, 5)

@@ -6,7 +6,7 @@ import { MARKET_WIDE, type CoinLevelsSeen, type LastAlert, type MarketReading } 
 import type { Reply } from '../commands/reply.js';
 import { RISK_HISTORY_MS } from '../commands/riskData.js';
 import { price, usd } from '../domain/format.js';
-import type { ExchangeId, LeverageTier, MarketKey } from '../domain/market.js';
+import { marketKey, type ExchangeId, type LeverageTier, type MarketHistory, type MarketKey } from '../domain/market.js';
 import type {
   MarketDataReader,
   MarketRegime,
@@ -152,6 +152,8 @@ export function toReadings(
     openInterestUsd: m.openInterestUsd,
   }));
   const wide = cycle.marketWide;
+  // A score of no market is 0, which reads calm: there is no market-wide reading then.
+  if (wide.marketsScored === 0) return readings;
   const drop = cycle.stress.rows.find((r) => r.direction === 'down' && r.shock === 0.1);
   readings.push({
     market: MARKET_WIDE,
@@ -166,6 +168,39 @@ export function toReadings(
     openInterestUsd: wide.totalOpenInterestUsd,
   });
   return readings;
+}
+
+/** The histories of one pass, split by whether their data is there. */
+export interface PassInputs {
+  /** Markets with a snapshot no older than the risk engine reads: the ones scored. */
+  fresh: MarketHistory[];
+  /**
+   * Markets with data in the window but none fresh (their venue down, or the market no longer polled), and
+   * `market-wide` when no market is fresh or a whole venue went quiet. A market without any data in the window
+   * (never polled, or quiet for a whole window) is in neither: after a window it is forgotten.
+   */
+  missing: (MarketKey | typeof MARKET_WIDE)[];
+}
+
+export function splitByFreshness(histories: readonly MarketHistory[], now: number, maxAgeMs: number): PassInputs {
+  const fresh: MarketHistory[] = [];
+  const missing: (MarketKey | typeof MARKET_WIDE)[] = [];
+  const freshVenues = new Set<ExchangeId>();
+  const quietVenues = new Set<ExchangeId>();
+  for (const history of histories) {
+    const last = history.snapshots.at(-1);
+    if (last === undefined) continue;
+    if (last.at >= now - maxAgeMs) {
+      fresh.push(history);
+      freshVenues.add(history.exchange);
+    } else {
+      missing.push(marketKey(history.exchange, history.symbol));
+      quietVenues.add(history.exchange);
+    }
+  }
+  const venueDown = [...quietVenues].some((venue) => !freshVenues.has(venue));
+  if (fresh.length === 0 || venueDown) missing.push(MARKET_WIDE);
+  return { fresh, missing };
 }
 
 export function createRiskLoop(options: RiskLoopOptions): RiskLoop {
@@ -191,12 +226,15 @@ export function createRiskLoop(options: RiskLoopOptions): RiskLoop {
     const now = options.now();
     try {
       const coverage = new Map(options.health?.venueHealth().map((h) => [h.exchange, h.liquidationCoverage]));
-      const histories = options.market
-        .markets()
-        .map((m) => options.market.history(m.exchange, m.symbol, now - RISK_HISTORY_MS));
+      const { fresh, missing } = splitByFreshness(
+        options.market.markets().map((m) => options.market.history(m.exchange, m.symbol, now - RISK_HISTORY_MS)),
+        now,
+        params.features.maxValueAgeMs,
+      );
+      // A market whose data stopped is not scored: its missing inputs would make it calm.
       const cycle = runRiskCycle(
         {
-          histories,
+          histories: fresh,
           now,
           previousLevels,
           previousMarketWideLevel: previousWide,
@@ -214,13 +252,21 @@ export function createRiskLoop(options: RiskLoopOptions): RiskLoop {
           lastAlerts: sink.lastAlerts(),
           now,
           seen,
+          missing,
         });
         if (decided.length > 0) sink.deliver(decided, now);
         alerts += decided.length;
       }
-      seen = rememberLevels(seen, readings, now);
-      previousLevels = levelsOf(cycle);
-      previousWide = cycle.marketWide.level;
+      seen = rememberLevels(seen, readings, now, missing);
+      // A missing market keeps the level it had, so its data coming back is judged from there, not from calm.
+      const levels = levelsOf(cycle);
+      for (const market of missing) {
+        if (market === MARKET_WIDE) continue;
+        const level = previousLevels.get(market);
+        if (level !== undefined) levels.set(market, level);
+      }
+      previousLevels = levels;
+      if (cycle.marketWide.marketsScored > 0) previousWide = cycle.marketWide.level;
       latest = cycle;
       const durationMs = performance.now() - started;
       log.debug('risk pass', { markets: cycle.markets.length, alerts, durationMs: Math.round(durationMs) });

@@ -381,3 +381,55 @@ describe('the alert rules', () => {
     expect(decideAlerts(input)[0]?.id).toBe(decideAlerts(input)[0]?.id);
   });
 });
+
+describe('the alert rules, grouping coins across venue bundle prefixes', () => {
+  const PEPE = {
+    binance: 'binanceusdm:1000PEPE/USDT:USDT',
+    okx: 'okx:PEPE/USDT:USDT',
+    hyperliquid: 'hyperliquid:kPEPE/USDC:USDC',
+  } as const;
+  const rising = (market: string, score = 70) =>
+    reading({ market, level: 'warning', previousLevel: 'elevated', score });
+
+  it("give one PEPE alert for Binance's 1000PEPE, OKX's PEPE and Hyperliquid's kPEPE", () => {
+    const s = subscription();
+    const alerts = run([s])([rising(PEPE.binance, 72), rising(PEPE.okx, 71), rising(PEPE.hyperliquid)], NOW);
+    expect(alerts.map((a) => a.coins)).toEqual([[{ coin: 'PEPE', level: 'warning' }]]);
+    expect(alerts[0]?.markets.map((m) => m.market)).toEqual([PEPE.binance, PEPE.okx, PEPE.hyperliquid]);
+    expect(alerts[0]?.id).toBe(`rise:coin:PEPE:warning:${NOW}`);
+  });
+
+  it('keep KSM and SM, KAS and AS, KAVA and AVA apart', () => {
+    const markets = ['KSM', 'SM', 'KAS', 'AS', 'KAVA', 'AVA'].map((base) => `binanceusdm:${base}/USDT:USDT`);
+    const alerts = run([subscription()])(
+      markets.map((m) => rising(m)),
+      NOW,
+      { digestThreshold: 10 },
+    );
+    expect(alerts.map((a) => a.coins.map((c) => c.coin))).toEqual([
+      ['KSM'],
+      ['SM'],
+      ['KAS'],
+      ['AS'],
+      ['KAVA'],
+      ['AVA'],
+    ]);
+  });
+
+  it("let a subscription naming PEPE hear Binance's 1000PEPE, and one naming KSM not hear SM", () => {
+    const pepe = subscription({ markets: ['PEPE'] });
+    const ksm = subscription({ markets: ['KSM'] });
+    const alerts = run([pepe, ksm])([rising(PEPE.binance), rising('okx:SM/USDT:USDT')], NOW);
+    expect(alerts.map((a) => ({ coin: a.coins[0]?.coin, destinations: a.destinations }))).toEqual([
+      { coin: 'PEPE', destinations: [pepe] },
+    ]);
+  });
+
+  it('count a cooldown stored under coin:1000PEPE, from before bundles were grouped, for PEPE', () => {
+    const s = subscription();
+    const last = [
+      { destination: destinationOf(s), market: 'coin:1000PEPE', level: 'warning' as const, at: NOW - MINUTE },
+    ];
+    expect(decideAlerts({ readings: [rising(PEPE.okx)], subscriptions: [s], lastAlerts: last, now: NOW })).toEqual([]);
+  });
+});
