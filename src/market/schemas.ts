@@ -162,6 +162,18 @@ export const okxTickerSchema = z.object({
   volCcy24h: nonNegativeNum,
 });
 
+/** `GET /api/v5/market/index-tickers?quoteCcy=` answer: the {code, msg, data} envelope (items checked one by one). */
+export const okxIndexTickersAnswerSchema = z.object({
+  code: z.literal('0'),
+  data: z.array(z.unknown()),
+});
+
+/** `GET /api/v5/market/index-tickers` item: instId names the index (BTC-USDT), idxPx is "" when OKX has none. */
+export const okxIndexTickerSchema = z.object({
+  instId: id,
+  idxPx: optionalNum.pipe(z.number().positive().nullable()),
+});
+
 /** `liquidation-orders` channel item: side is the liquidation ORDER's side, posSide the position's (or `net`). */
 export const okxLiquidationSchema = z.object({
   instId: id,

@@ -84,7 +84,7 @@ describe('faults on one venue', () => {
   it('retries a 5xx and completes the cycle', async () => {
     h.mock.injectFault({ venue: 'okx', route: '/api/v5/public/funding-rate', kind: 'status', status: 503, count: 1 });
     const result = await cycle();
-    expect(result.reports.get('okx')).toMatchObject({ ok: true, marketsUpdated: 3, requests: 4 });
+    expect(result.reports.get('okx')).toMatchObject({ ok: true, marketsUpdated: 3, requests: 5 });
     expectOthersArrived(result, 'okx');
   });
 

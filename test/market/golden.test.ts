@@ -82,7 +82,7 @@ const GOLDEN: Golden[] = [
     exchange: 'okx',
     symbol: 'BTC/USDT:USDT',
     mark: 121990,
-    index: null,
+    index: 121990 / 1.0001,
     last: 121990,
     funding: 0.00009,
     intervalHours: 8,
@@ -95,7 +95,7 @@ const GOLDEN: Golden[] = [
     exchange: 'okx',
     symbol: 'ETH/USDT:USDT',
     mark: 4449,
-    index: null,
+    index: 4449,
     last: 4449,
     funding: 0.0001,
     intervalHours: 8,
@@ -217,7 +217,7 @@ describe('normalisation against the mock exchange, per venue (golden values)', (
     expect(h.sink.markets.has('okx:BTC/USD:BTC')).toBe(false);
   });
 
-  it('sends the fewest requests per fast cycle: Binance 1 + open interest per market, Bybit 1, OKX 3, Hyperliquid 1', async () => {
+  it('sends the fewest requests per fast cycle: Binance 1 + open interest per market, Bybit 1, OKX 4, Hyperliquid 1', async () => {
     const before = h.mock.requests().length;
     const cycle = await h.service.pollOnce();
     const during = h.mock.requests().slice(before);
@@ -225,9 +225,10 @@ describe('normalisation against the mock exchange, per venue (golden values)', (
     expect(count('binanceusdm')).toBe(1 + 3);
     expect(during.filter((r) => r.venue === 'binanceusdm' && r.route === '/fapi/v1/premiumIndex')).toHaveLength(1);
     expect(count('bybit')).toBe(1);
-    expect(count('okx')).toBe(3);
+    expect(count('okx')).toBe(4);
+    expect(during.filter((r) => r.venue === 'okx' && r.route === '/api/v5/market/index-tickers')).toHaveLength(1);
     expect(count('hyperliquid')).toBe(1);
-    expect(cycle.map((r) => r.requests)).toEqual([4, 1, 3, 1]);
+    expect(cycle.map((r) => r.requests)).toEqual([4, 1, 4, 1]);
   });
 
   it('loads markets leanly: one request per venue, two on Bybit (its PreLaunch page)', () => {

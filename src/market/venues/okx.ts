@@ -1,21 +1,30 @@
-// OKX v5. Request plan per fast cycle, three bulk calls in parallel: `GET /api/v5/public/funding-rate?instId=ANY`
-// (fetchFundingRates), `GET /api/v5/public/open-interest?instType=SWAP` (fetchOpenInterests) and
-// `GET /api/v5/public/mark-price?instType=SWAP` (fetchMarkPrices). They include inverse (coin-margined) swaps,
-// which are skipped because they are not among our markets. Funding intervals come from the spacing of fundingTime
-// and nextFundingTime. Once a minute `GET /api/v5/market/tickers?instType=SWAP` for last price and 24 h volume.
-// OKX publishes no index price in these answers, so indexPrice is null.
+// OKX v5. Request plan per fast cycle, four bulk calls in parallel: `GET /api/v5/public/funding-rate?instId=ANY`
+// (fetchFundingRates), `GET /api/v5/public/open-interest?instType=SWAP` (fetchOpenInterests),
+// `GET /api/v5/public/mark-price?instType=SWAP` (fetchMarkPrices) and `GET /api/v5/market/index-tickers?quoteCcy=USDT`
+// (the implicit publicGetMarketIndexTickers; one more with quoteCcy=USDC when USDC swaps are among our markets).
+// They include inverse (coin-margined) swaps and indexes, which are skipped because they are not among our markets.
+// Funding intervals come from the spacing of fundingTime and nextFundingTime. Once a minute
+// `GET /api/v5/market/tickers?instType=SWAP` for last price and 24 h volume.
 import type { MarketInterface as Market } from 'ccxt';
 import {
   okxFundingRateSchema,
+  okxIndexTickerSchema,
+  okxIndexTickersAnswerSchema,
   okxLiquidationSchema,
   okxMarkPriceSchema,
   okxOpenInterestSchema,
   okxPositionTierSchema,
   okxTickerSchema,
 } from '../schemas.js';
-import { buildLiquidation, intervalHoursBetween, parseItems, parseOne } from '../normalise.js';
-import type { Quote, Rejection, VenueMarket } from '../types.js';
-import { expectPlausible, infosOf, isLinearStablePerpetual, venueMarketOf } from './adapter.js';
+import { buildLiquidation, intervalHoursBetween, parseItems, parseOne, rejectionOf } from '../normalise.js';
+import type { Parsed, Quote, Rejection, VenueMarket } from '../types.js';
+import {
+  expectPlausible,
+  ImplausibleResponseError,
+  infosOf,
+  isLinearStablePerpetual,
+  venueMarketOf,
+} from './adapter.js';
 import type { BulkQuotes, LiquidationBatch, VenueAdapter, VenueContext } from './adapter.js';
 import type { LeverageTier, Liquidation, PositionSide } from '../../domain/market.js';
 
@@ -57,6 +66,29 @@ export function parseOkxMarkPrices(items: readonly unknown[], marketOf: (id: str
     marketOf,
     map: (item): Partial<Quote> => ({ markPrice: item.markPx }),
   });
+}
+
+/** The swap marked against an index: BTC-USDT-SWAP against BTC-USDT. */
+export function okxSwapIdOf(indexId: string): string {
+  return `${indexId}-SWAP`;
+}
+
+/**
+ * index-tickers items, by the swap of each index (`swapOf` takes the index id). An index OKX sends as "" is left out
+ * (the market's index stays null, not a rejection); a value that is not a positive number is rejected.
+ */
+export function parseOkxIndexTickers(
+  items: readonly unknown[],
+  swapOf: (indexId: string) => VenueMarket | undefined,
+): Parsed<Partial<Quote>> {
+  const parsed = parseItems('okx.indexTicker', okxIndexTickerSchema, items, {
+    idKeys: ['instId'],
+    marketOf: swapOf,
+    map: (item) => item.idxPx,
+  });
+  const values = new Map<string, Partial<Quote>>();
+  for (const [symbol, indexPrice] of parsed.values) if (indexPrice !== null) values.set(symbol, { indexPrice });
+  return { values, rejections: parsed.rejections, received: parsed.received };
 }
 
 /** SWAP tickers: volCcy24h is in base currency for derivatives, so USD = volCcy24h x last. */
@@ -125,6 +157,42 @@ export function parseOkxPositionTiers(
   return { tiers, rejections };
 }
 
+/** The implicit ccxt method of `GET /api/v5/market/index-tickers` (not in the unified Exchange type). */
+interface OkxIndexTickersApi {
+  publicGetMarketIndexTickers(params: { quoteCcy: string }): Promise<unknown>;
+}
+
+/** How many of our markets quote in each currency: one index-tickers request per currency. */
+function indexQuoteCounts(ctx: VenueContext): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const market of Object.values(ctx.exchange.markets ?? {}) as (Market | undefined)[]) {
+    const ours = typeof market?.id === 'string' ? ctx.marketById(market.id) : undefined;
+    if (ours !== undefined) counts.set(ours.quote, (counts.get(ours.quote) ?? 0) + 1);
+  }
+  return new Map([...counts].sort(([a], [b]) => (a === 'USDT' ? -1 : b === 'USDT' ? 1 : a.localeCompare(b))));
+}
+
+function readOkxIndexPrices(ctx: VenueContext, quoteCcy: string, expected: number) {
+  const label = 'indexTickers';
+  return ctx.call(label, async () => {
+    const api = ctx.exchange as unknown as OkxIndexTickersApi;
+    const answer = okxIndexTickersAnswerSchema.safeParse(await api.publicGetMarketIndexTickers({ quoteCcy }));
+    // ccxt hands back a 200 that is not JSON as its text (or ""): a failure to retry, like an empty bulk answer.
+    if (!answer.success) {
+      throw new ImplausibleResponseError(VENUE, label, 0, expected, [
+        rejectionOf('okx.indexTickers', quoteCcy, answer.error),
+      ]);
+    }
+    const swapOf = (indexId: string) => {
+      const market = ctx.marketById(okxSwapIdOf(indexId));
+      return market?.quote === quoteCcy ? market : undefined;
+    };
+    const result = parseOkxIndexTickers(answer.data.data, swapOf);
+    expectPlausible(VENUE, label, result.values.size, expected, result.rejections);
+    return result;
+  });
+}
+
 async function fetchOkxQuotes(ctx: VenueContext): Promise<BulkQuotes> {
   const expected = ctx.expectedMarkets;
   const read = (label: string, fetch: () => Promise<unknown>, parse: typeof parseOkxMarkPrices) =>
@@ -133,24 +201,34 @@ async function fetchOkxQuotes(ctx: VenueContext): Promise<BulkQuotes> {
       expectPlausible(VENUE, label, result.values.size, expected, result.rejections);
       return result;
     });
-  const settled = await Promise.allSettled([
-    read('fundingRate', () => ctx.exchange.fetchFundingRates(), parseOkxFundingRates),
-    read('openInterest', () => ctx.exchange.fetchOpenInterests(), parseOkxOpenInterests),
-    read('markPrice', () => ctx.exchange.fetchMarkPrices(), parseOkxMarkPrices),
-  ]);
-  const labels = ['fundingRate', 'openInterest', 'markPrice'];
+  const core = [
+    { label: 'fundingRate', run: read('fundingRate', () => ctx.exchange.fetchFundingRates(), parseOkxFundingRates) },
+    {
+      label: 'openInterest',
+      run: read('openInterest', () => ctx.exchange.fetchOpenInterests(), parseOkxOpenInterests),
+    },
+    { label: 'markPrice', run: read('markPrice', () => ctx.exchange.fetchMarkPrices(), parseOkxMarkPrices) },
+  ];
+  const indexes = [...indexQuoteCounts(ctx)].map(([quoteCcy, count]) => ({
+    label: `indexTickers ${quoteCcy}`,
+    run: readOkxIndexPrices(ctx, quoteCcy, count),
+  }));
+  const requests = [...core, ...indexes];
+  const settled = await Promise.allSettled(requests.map((request) => request.run));
   const quotes = new Map<string, Partial<Quote>>();
   const rejections: Rejection[] = [];
   const failures: BulkQuotes['failures'] = [];
   settled.forEach((outcome, index) => {
     if (outcome.status === 'rejected') {
-      failures.push({ label: labels[index] ?? '?', error: outcome.reason });
+      failures.push({ label: requests[index]?.label ?? '?', error: outcome.reason });
       return;
     }
     rejections.push(...outcome.value.rejections);
     for (const [symbol, part] of outcome.value.values) quotes.set(symbol, { ...quotes.get(symbol), ...part });
   });
-  if (failures.length === settled.length) throw failures[0]?.error;
+  // Index prices alone make no snapshot worth storing: the cycle fails when none of the three others answered.
+  const coreFailures = settled.slice(0, core.length).filter((outcome) => outcome.status === 'rejected');
+  if (coreFailures.length === core.length) throw failures[0]?.error;
   return { quotes, rejections, failures };
 }
 

@@ -1,5 +1,6 @@
 // OKX v5: the public and market REST routes ccxt's okx calls for SWAP instruments (every answer in the
-// {code, msg, data} envelope; linear USDT/USDC swaps plus the inverse BASE-USD-SWAP twins the real venue lists), and
+// {code, msg, data} envelope; linear USDT/USDC swaps plus the inverse BASE-USD-SWAP twins the real venue lists), the
+// index tickers of their underlyings (BTC-USDT, BTC-USD), and
 // the public socket /ws/v5/public (liquidation-orders, mark-price, funding-rate, tickers; text ping -> pong).
 import type { LiquidationEvent, MarketState, VenueMarket } from '../model.js';
 import { bookSide, dayStats, decimalsOf, nextFundingAt, roundTo, stateAtMs, trimmed } from '../model.js';
@@ -135,6 +136,29 @@ function ticker(m: VenueMarket, ctx: VenueContext, now: number): Record<string, 
   };
 }
 
+/**
+ * The index of a swap's underlying (BTC-USDT-SWAP and BTC-USD-SWAP are marked against BTC-USDT and BTC-USD): the
+ * scenario's index, price / (1 + premium), as the Binance and Bybit mocks send it. Its 24 h range is read at the
+ * window's ends and the price keyframes inside it, which is close enough while the premium stays small.
+ */
+function indexTicker(m: VenueMarket, ctx: VenueContext, now: number): Record<string, string> {
+  const indexAt = (atMs: number) => stateAtMs(m, ctx.startMs, atMs).indexPrice;
+  const dayAgo = now - 86_400_000;
+  const knots = m.priceKnots.map((sec) => ctx.startMs + sec * 1000).filter((at) => at > dayAgo && at < now);
+  const window = [dayAgo, now, ...knots].map(indexAt);
+  const dayStartUtc = Math.floor(now / 86_400_000) * 86_400_000;
+  return {
+    instId: instFamily(m),
+    idxPx: px(m, indexAt(now)),
+    high24h: px(m, Math.max(...window)),
+    low24h: px(m, Math.min(...window)),
+    open24h: px(m, indexAt(dayAgo)),
+    sodUtc0: px(m, indexAt(dayStartUtc)),
+    sodUtc8: px(m, indexAt(dayStartUtc - 8 * 3_600_000)),
+    ts: String(now),
+  };
+}
+
 function markPrice(m: VenueMarket, s: MarketState, now: number): Record<string, string> {
   return { instType: 'SWAP', instId: m.id, markPx: px(m, s.markPrice), ts: String(now) };
 }
@@ -264,6 +288,19 @@ function handle(request: RestRequest, ctx: VenueContext): RestReply {
       if (instType !== 'SWAP') return ok([]);
       const markets = swaps();
       return isReply(markets) ? markets : ok(markets.map((m) => ticker(m, ctx, now)));
+    }
+    case '/api/v5/market/index-tickers': {
+      // OKX asks for one of the two; quoteCcy lists every index in that currency (USDT, USDC, USD...).
+      const quoteCcy = query.get('quoteCcy');
+      const wantId = instId !== null && instId !== '';
+      if (!wantId && (quoteCcy === null || quoteCcy === '')) return emptyParam('quoteCcy');
+      const indexes = new Map<string, VenueMarket>();
+      for (const m of ctx.model.markets) {
+        if (wantId ? instFamily(m) !== instId : m.quote !== quoteCcy) continue;
+        if (!indexes.has(instFamily(m))) indexes.set(instFamily(m), m);
+      }
+      if (wantId && indexes.size === 0) return noInstrument();
+      return ok([...indexes.values()].map((m) => indexTicker(m, ctx, now)));
     }
     case '/api/v5/market/ticker': {
       const m = one();
