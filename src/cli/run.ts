@@ -6,6 +6,7 @@ import { REST } from 'discord.js';
 import { openApp } from '../app.js';
 import { renderText } from '../chat/text.js';
 import { runChartCommand } from './chart.js';
+import { answerTerm } from './term.js';
 import { runBacktestCommand, runReplayCommand } from './replay.js';
 import { registerDiscordCommands } from '../chat/discord-commands.js';
 import type { CommandContext, Services } from '../commands/command.js';
@@ -106,6 +107,13 @@ async function chart(words: readonly string[], log: Logger, write: Write): Promi
   }
 }
 
+/** `term <query>`: the glossary, with the live line read from the bot's store (read-only) when it has one. */
+async function term(words: readonly string[], json: boolean, log: Logger, write: Write): Promise<number> {
+  const answer = await answerTerm(words, { env: process.env, glossary: loadGlossary(), now: Date.now(), log });
+  write(json ? replyJson(answer) : renderText(answer));
+  return answer.error ? 1 : 0;
+}
+
 async function runCommand(
   name: string,
   words: readonly string[],
@@ -145,6 +153,7 @@ export async function runCli(argv: readonly string[], write: Write): Promise<num
   if (name === 'poll') return poll(words, json, log, write);
   if (name === 'discord:register') return registerDiscord(words, write);
   if (name === 'chart') return chart(words, log, write);
+  if (name === 'term') return term(words, json, log, write);
   // Replays read their own --json from the raw arguments.
   const raw = argv.slice(argv.indexOf(name) + 1);
   if (name === 'replay') return runReplayCommand(raw, write);
