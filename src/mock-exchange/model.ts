@@ -65,6 +65,8 @@ export interface VenueMarket {
   priceKnots: readonly number[];
   /** Highest and lowest price at the knots strictly inside (fromSec, toSec); null when no knot is inside. */
   knotPriceRange(fromSec: number, toSec: number): { high: number; low: number } | null;
+  /** The same for the index price (price over 1 + premium) at the price knots. */
+  knotIndexRange(fromSec: number, toSec: number): { high: number; low: number } | null;
   liquidations: LiquidationEvent[];
 }
 
@@ -228,6 +230,7 @@ interface MarketSeries {
   stateAt(offsetSec: number): MarketState;
   priceKnots: number[];
   knotPriceRange(fromSec: number, toSec: number): { high: number; low: number } | null;
+  knotIndexRange(fromSec: number, toSec: number): { high: number; low: number } | null;
 }
 
 function seriesOf(keyframes: readonly Keyframe[]): MarketSeries {
@@ -266,6 +269,12 @@ function seriesOf(keyframes: readonly Keyframe[]): MarketSeries {
   const longShortRatio = seriesFrom(points.longShortRatio);
   // Built on the first 24 h ticker: most markets of a large generated venue are never asked for one.
   let extremes: RangeExtremes | undefined;
+  let indexExtremes: RangeExtremes | undefined;
+  const knotsInside = (fromSec: number, toSec: number): [number, number] | null => {
+    const from = firstAbove(price.times, fromSec);
+    const to = firstAtOrAbove(price.times, toSec) - 1;
+    return from <= to ? [from, to] : null;
+  };
   return {
     stateAt(offsetSec) {
       const p = interpolate(price, offsetSec);
@@ -285,13 +294,20 @@ function seriesOf(keyframes: readonly Keyframe[]): MarketSeries {
     },
     priceKnots: Array.from(price.times),
     knotPriceRange(fromSec, toSec) {
-      const from = firstAbove(price.times, fromSec);
-      const to = firstAtOrAbove(price.times, toSec) - 1;
-      if (!(from <= to)) return null;
+      const inside = knotsInside(fromSec, toSec);
+      if (inside === null) return null;
       // The price the series gives at each knot's time, not the keyframe's own value: at a repeated time the two
       // differ, and so may rounding at the end of a segment.
       extremes ??= new RangeExtremes(price.times.map((knot) => interpolate(price, knot)));
-      return extremes.query(from, to);
+      return extremes.query(inside[0], inside[1]);
+    },
+    knotIndexRange(fromSec, toSec) {
+      const inside = knotsInside(fromSec, toSec);
+      if (inside === null) return null;
+      indexExtremes ??= new RangeExtremes(
+        price.times.map((knot) => interpolate(price, knot) / (1 + interpolate(premium, knot))),
+      );
+      return indexExtremes.query(inside[0], inside[1]);
     },
   };
 }

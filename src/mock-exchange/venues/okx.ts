@@ -138,21 +138,23 @@ function ticker(m: VenueMarket, ctx: VenueContext, now: number): Record<string, 
 
 /**
  * The index of a swap's underlying (BTC-USDT-SWAP and BTC-USD-SWAP are marked against BTC-USDT and BTC-USD): the
- * scenario's index, price / (1 + premium), as the Binance and Bybit mocks send it. Its 24 h range is read at the
- * window's ends and the price keyframes inside it, which is close enough while the premium stays small.
+ * scenario's index, price / (1 + premium), as the Binance and Bybit mocks send it. Its 24 h range is the index at
+ * the window's ends and at the price keyframes inside it (precomputed, as the price's), which is close enough while
+ * the premium stays small.
  */
 function indexTicker(m: VenueMarket, ctx: VenueContext, now: number): Record<string, string> {
   const indexAt = (atMs: number) => stateAtMs(m, ctx.startMs, atMs).indexPrice;
   const dayAgo = now - 86_400_000;
-  const knots = m.priceKnots.map((sec) => ctx.startMs + sec * 1000).filter((at) => at > dayAgo && at < now);
-  const window = [dayAgo, now, ...knots].map(indexAt);
+  const open = indexAt(dayAgo);
+  const last = indexAt(now);
+  const inside = m.knotIndexRange((dayAgo - ctx.startMs) / 1000, (now - ctx.startMs) / 1000);
   const dayStartUtc = Math.floor(now / 86_400_000) * 86_400_000;
   return {
     instId: instFamily(m),
-    idxPx: px(m, indexAt(now)),
-    high24h: px(m, Math.max(...window)),
-    low24h: px(m, Math.min(...window)),
-    open24h: px(m, indexAt(dayAgo)),
+    idxPx: px(m, last),
+    high24h: px(m, Math.max(open, last, inside?.high ?? -Infinity)),
+    low24h: px(m, Math.min(open, last, inside?.low ?? Infinity)),
+    open24h: px(m, open),
     sodUtc0: px(m, indexAt(dayStartUtc)),
     sodUtc8: px(m, indexAt(dayStartUtc - 8 * 3_600_000)),
     ts: String(now),
