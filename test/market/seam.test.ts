@@ -48,20 +48,26 @@ afterAll(async () => {
   await new Promise<void>((resolve) => server.close(() => resolve()));
 });
 
+/** A seam on a Binance instance pointed at the local server: instant sleeps, a fixed clock, retries recorded. */
+function seamWith(maxRetries: number) {
+  const adapter = VENUE_ADAPTERS.binanceusdm;
+  const exchange = createExchange(adapter, { timeoutMs: 5_000, origin, rateLimit: false });
+  const retries: { label: string; kind: FailureKind; waitMs: number }[] = [];
+  const endpoints: string[] = [];
+  const seam = new RequestSeam(
+    exchange,
+    adapter,
+    { maxRetries, baseDelayMs: 1, maxDelayMs: 1, maxRetryAfterWaitMs: 60_000, defaultRateLimitPauseMs: 1 },
+    { sleep: () => Promise.resolve(), random: () => 0.5, monotonic: () => 0 },
+    (label, kind, _error, waitMs) => retries.push({ label, kind, waitMs }),
+    (sample) => endpoints.push(sample.endpoint),
+  );
+  return { exchange, seam, retries, endpoints };
+}
+
 describe('the request seam', () => {
   it('reads each failed request’s own Retry-After when calls of one venue fail at the same time', async () => {
-    const adapter = VENUE_ADAPTERS.binanceusdm;
-    const exchange = createExchange(adapter, { timeoutMs: 5_000, origin, rateLimit: false });
-    const retries: { label: string; kind: FailureKind; waitMs: number }[] = [];
-    const endpoints: string[] = [];
-    const seam = new RequestSeam(
-      exchange,
-      adapter,
-      { maxRetries: 1, baseDelayMs: 1, maxDelayMs: 1, maxRetryAfterWaitMs: 60_000, defaultRateLimitPauseMs: 1 },
-      { sleep: () => Promise.resolve(), random: () => 0.5, monotonic: () => 0 },
-      (label, kind, _error, waitMs) => retries.push({ label, kind, waitMs }),
-      (sample) => endpoints.push(sample.endpoint),
-    );
+    const { exchange, seam, retries, endpoints } = seamWith(1);
     try {
       const outcomes = await Promise.allSettled([
         seam.call('premiumIndex', () => exchange.fapiPublicGetPremiumIndex()),
@@ -86,16 +92,7 @@ describe('the request seam', () => {
   });
 
   it('retries a rate-limited call after the wait its own answer asked for, while a sibling call succeeds', async () => {
-    const adapter = VENUE_ADAPTERS.binanceusdm;
-    const exchange = createExchange(adapter, { timeoutMs: 5_000, origin, rateLimit: false });
-    const retries: { label: string; kind: FailureKind; waitMs: number }[] = [];
-    const seam = new RequestSeam(
-      exchange,
-      adapter,
-      { maxRetries: 1, baseDelayMs: 1, maxDelayMs: 1, maxRetryAfterWaitMs: 60_000, defaultRateLimitPauseMs: 1 },
-      { sleep: () => Promise.resolve(), random: () => 0.5, monotonic: () => 0 },
-      (label, kind, _error, waitMs) => retries.push({ label, kind, waitMs }),
-    );
+    const { exchange, seam, retries } = seamWith(1);
     try {
       await Promise.allSettled([
         seam.call('fundingInfo', () => exchange.fapiPublicGetFundingInfo()),
