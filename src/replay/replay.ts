@@ -312,12 +312,14 @@ export async function replayScenario(options: ReplayOptions): Promise<ReplayResu
     let offsetSec = 0;
     let lastDepth = -Infinity;
     let lastSlow = -Infinity;
+    // The mock's clock is moved to the next pass while this one scores (see below).
+    let advanced: Promise<void> | null = null;
     while (offsetSec <= untilSec) {
       wallMs = offsetSec * 1000;
-      // The mock's clock moves and what fell due is pushed before anything of the pass reads it.
-      await mock.advance(wallMs);
       // The pass's writes (the streams' liquidations, every venue's snapshots) commit once, before scoring.
       store.beginBatch();
+      // The mock's clock moves and what fell due is pushed before anything of the pass reads it.
+      await (advanced ?? mock.advance(wallMs));
       expected.advance(now());
       await settle();
       const include: ('slow' | 'depth')[] = [];
@@ -331,6 +333,10 @@ export async function replayScenario(options: ReplayOptions): Promise<ReplayResu
       }
       await market.pollOnce({ include });
       store.endBatch();
+      // Every request of the pass has its answer, so the mock may move on: it pushes the next pass's liquidations
+      // while this pass scores, which is synchronous, so they are read (at the next pass's time) only after it.
+      const nextSec = offsetSec + stepSec;
+      advanced = nextSec <= untilSec ? mock.advance(nextSec * 1000) : null;
       const firstNew = delivered.length;
       const pass = loop.runOnce();
       if (pass !== undefined) {
