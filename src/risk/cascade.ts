@@ -6,7 +6,7 @@
 import { marketKey } from '../domain/market.js';
 import type { ExchangeId, LeverageTier, MarketHistory, MarketKey, Snapshot } from '../domain/market.js';
 import { price as formatPrice, duration, percent, usd } from '../domain/format.js';
-import { countUpTo, latestIndex, priceOf } from './history.js';
+import { countUpTo, hasLongShortRatio, hasOpenInterestUsd, hasPrice, latestIndex, priceOf } from './history.js';
 import { depthCurveFromBands, depthWithin, flatDepthCurve, impactOf } from './impact.js';
 import type { DepthCurve } from './impact.js';
 import { snapshotColumns, type SnapshotColumns } from './columns.js';
@@ -178,9 +178,6 @@ export const CASCADE_CALIBRATION = 'calibrated on 2025-10-10 and 2021-05-19';
 export const CASCADE_ESTIMATE_NOTE = `(estimate, ${CASCADE_CALIBRATION})`;
 
 // What the latest fresh value is looked for by (created once: a profile per market and pass makes no closures).
-const hasPrice = (s: Snapshot): boolean => priceOf(s) !== null;
-const hasOpenInterestUsd = (s: Snapshot): boolean => s.openInterestUsd !== null;
-const hasLongShortRatio = (s: Snapshot): boolean => s.longShortAccountRatio !== null;
 const hasVolume = (s: Snapshot): boolean => s.volume24hUsd !== null && s.volume24hUsd > 0;
 const hasBook = (s: Snapshot): boolean => s.depthBands !== null && s.depthBands.length > 0;
 

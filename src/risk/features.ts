@@ -3,7 +3,18 @@
 // what each one means.
 import { marketKey } from '../domain/market.js';
 import type { ExchangeId, LiquidationCoverage, MarketHistory, MarketKey, Snapshot } from '../domain/market.js';
-import { bandAt, countUpTo, fundingAnnualized, fundingPerHour, latestIndex, nearestIndex, priceOf } from './history.js';
+import {
+  bandAt,
+  countUpTo,
+  fundingAnnualized,
+  fundingPerHour,
+  hasLongShortRatio,
+  hasOpenInterestUsd,
+  hasPrice,
+  latestIndex,
+  nearestIndex,
+  priceOf,
+} from './history.js';
 import { bucketColumns, snapshotColumns, type SnapshotColumns } from './columns.js';
 import { ScratchBuffer, medianInPlace } from './math.js';
 import { DEFAULT_RISK_PARAMETERS } from './parameters.js';
@@ -180,44 +191,7 @@ function blankFeatures(
     symbol: history.symbol,
     at: now,
     snapshotAt,
-    price: null,
-    openInterestUsd: null,
-    volume24hUsd: null,
-    oiChange15m: null,
-    oiChange1h: null,
-    oiChange4h: null,
-    oiChange24h: null,
-    oiPeakBuildUp: null,
-    oiFromPeak: null,
-    oiToVolume24h: null,
-    oiToDepth: null,
-    depthUsd: null,
-    depthThinning: null,
-    fundingRate: null,
-    fundingRatePerHour: null,
-    fundingAnnualized: null,
-    fundingZScore: null,
-    basis: null,
-    liqUsd5m: null,
-    liqUsd15m: null,
-    liqLongsUsd5m: null,
-    liqShortsUsd5m: null,
-    liqLongsUsd15m: null,
-    liqShortsUsd15m: null,
-    liqBaselineUsdPerMinute: null,
-    liqSurge5m: null,
-    liqSurge15m: null,
-    liqSustainedSurge5m: null,
-    liqSustainedSurge15m: null,
-    realizedVol5m: null,
-    realizedVol1h: null,
-    volatilityRatio1h: null,
-    priceChange5m: null,
-    priceChange15m: null,
-    priceChange1h: null,
-    priceChange4h: null,
-    priceChange24h: null,
-    longShortAccountRatio: null,
+    ...NO_FEATURE_VALUES,
     depthThinningSide: null,
     liquidationCoverage: coverage,
     missing: [],
@@ -327,13 +301,10 @@ export function computeFeatures(
   return features;
 }
 
-// What a fresh value is looked for by: created once, so a pass makes no closures per market.
-const hasPrice = (s: Snapshot): boolean => priceOf(s) !== null;
-const hasOpenInterestUsd = (s: Snapshot): boolean => s.openInterestUsd !== null;
+// What a fresh value is looked for by (the others in history.ts): created once, no closures per market.
 const hasVolume = (s: Snapshot): boolean => s.volume24hUsd !== null;
 const hasFunding = (s: Snapshot): boolean => fundingPerHour(s) !== null;
 const hasBasis = (s: Snapshot): boolean => s.markPrice !== null && s.indexPrice !== null;
-const hasLongShortRatio = (s: Snapshot): boolean => s.longShortAccountRatio !== null;
 
 /** latestIndex for a snapshot holding the depth band `withinPercent`. */
 function latestBandIndex(

@@ -37,6 +37,12 @@ export function fundingAnnualized(s: Snapshot): number | null {
   return null;
 }
 
+// What the latest fresh value is looked for by (latestIndex), shared by the features and the liquidation profile:
+// created once, so a pass makes no closures per market.
+export const hasPrice = (s: Snapshot): boolean => priceOf(s) !== null;
+export const hasOpenInterestUsd = (s: Snapshot): boolean => s.openInterestUsd !== null;
+export const hasLongShortRatio = (s: Snapshot): boolean => s.longShortAccountRatio !== null;
+
 /** The depth band measured at `withinPercent` (exactly one of DEPTH_BANDS_PERCENT, normally), or null. */
 export function bandAt(s: Snapshot, withinPercent: number): DepthBand | null {
   const bands = s.depthBands;
