@@ -21,7 +21,7 @@ import type {
 import type { MarketDataReader } from '../domain/ports.js';
 import { MIGRATIONS } from './migrations.js';
 import { SNAPSHOT_ROW_LENGTH, SNAPSHOT_VALUE_COLUMNS, rowToSnapshot } from './snapshot-row.js';
-import { DATABASE_FILE } from './sqlite-store.js';
+import { DATABASE_FILE, marketInfoOf, type MarketRow } from './sqlite-store.js';
 import { COARSE_SLOT_MS, FINE_SPAN_MS, MINUTE_MS, WINDOW_SPAN_MS } from './window.js';
 
 /** Why the store could not be read; the caller chooses the words. */
@@ -130,17 +130,6 @@ interface MarketEntry {
   readonly info: MarketInfo | null;
 }
 
-interface MarketRow {
-  id: number;
-  exchange: string;
-  symbol: string;
-  base: string | null;
-  venue_id: string | null;
-  quote: string | null;
-  settle: string | null;
-  contract_size: number | null;
-}
-
 type SqlValue = number | string | null;
 
 class ReadOnlyStore implements ReadOnlyMarketStore {
@@ -167,22 +156,7 @@ class ReadOnlyStore implements ReadOnlyMarketStore {
     for (const row of rows) {
       const exchange = exchangeIdSchema.safeParse(row.exchange);
       if (!exchange.success) continue; // a venue this build no longer knows, skipped as the store skips it
-      const info: MarketInfo | null =
-        row.base !== null &&
-        row.venue_id !== null &&
-        row.quote !== null &&
-        row.settle !== null &&
-        row.contract_size !== null
-          ? {
-              exchange: exchange.data,
-              symbol: row.symbol,
-              venueId: row.venue_id,
-              base: row.base,
-              quote: row.quote,
-              settle: row.settle,
-              contractSize: row.contract_size,
-            }
-          : null;
+      const info = marketInfoOf(row, exchange.data);
       const entry = { id: row.id, exchange: exchange.data, symbol: row.symbol, base: row.base ?? '', info };
       this.byId.set(row.id, entry);
       this.byKey.set(marketKey(entry.exchange, entry.symbol), entry);

@@ -130,7 +130,8 @@ interface MarketEntry {
   readonly window: MarketWindow;
 }
 
-interface MarketRow {
+/** A row of the markets table. */
+export interface MarketRow {
   id: number;
   exchange: string;
   symbol: string;
@@ -139,6 +140,21 @@ interface MarketRow {
   quote: string | null;
   settle: string | null;
   contract_size: number | null;
+}
+
+/** The market a row describes, or null while the row lacks what a fast cycle fills in (base, quote, ...). */
+export function marketInfoOf(row: MarketRow, exchange: ExchangeId): MarketInfo | null {
+  if (row.base === null || row.venue_id === null || row.quote === null || row.settle === null) return null;
+  if (row.contract_size === null) return null;
+  return {
+    exchange,
+    symbol: row.symbol,
+    venueId: row.venue_id,
+    base: row.base,
+    quote: row.quote,
+    settle: row.settle,
+    contractSize: row.contract_size,
+  };
 }
 
 type SqlValue = number | string | null;
@@ -559,22 +575,7 @@ class SqliteStore implements SqliteMarketStore {
       seen.add(row.id);
       const entry = this.byId.get(row.id) ?? this.register(row.id, exchange.data, row.symbol);
       setBase(entry, row.base);
-      entry.info =
-        row.base !== null &&
-        row.venue_id !== null &&
-        row.quote !== null &&
-        row.settle !== null &&
-        row.contract_size !== null
-          ? {
-              exchange: exchange.data,
-              symbol: row.symbol,
-              venueId: row.venue_id,
-              base: row.base,
-              quote: row.quote,
-              settle: row.settle,
-              contractSize: row.contract_size,
-            }
-          : null;
+      entry.info = marketInfoOf(row, exchange.data);
     }
     for (const [id, entry] of this.byId) {
       if (seen.has(id)) continue;
