@@ -4,6 +4,8 @@
 // `silenceMs`, which makes every loop reconnect. Events are read from ccxt's liquidation cache after every wake-up
 // (a message arriving while a loop is between two watch calls is only in the cache), normalised from their raw
 // `info`, deduplicated by content against a recent-key set (reconnects, OKX backlog replays) and written to the sink.
+// All-market feeds subscribe before the venue's first watch list exists: what they push until then waits in a bounded
+// start-up buffer and goes through the same filter, validation and deduplication once the list is first built.
 import type { Exchange } from 'ccxt';
 import { liquidationSchema } from '../domain/market.js';
 import type { ExchangeId, Liquidation, StreamState } from '../domain/market.js';
@@ -21,7 +23,11 @@ export interface StreamTuning {
   reconnectMaxMs: number;
   /** How many recent liquidation keys are remembered for deduplication. */
   recentKeys: number;
+  /** Liquidations kept while no watch list exists yet; beyond it the oldest are dropped (and counted). */
+  startupBufferLimit?: number;
 }
+
+const DEFAULT_STARTUP_BUFFER_LIMIT = 5_000;
 
 export interface LiquidationStreamOptions {
   venue: ExchangeId;
@@ -55,6 +61,9 @@ export class LiquidationStreams {
   private watchdog: ReturnType<typeof setInterval> | undefined;
   private readonly abort = new AbortController();
   private proxyReady: Promise<unknown> | undefined;
+  /** Normalised events waiting for the first watch list; validated and deduplicated when it arrives. */
+  private pending: Liquidation[] = [];
+  private watchListSeen = false;
 
   lastLiquidationAt: number | null = null;
   /** Liquidations the sink took as new. */
@@ -63,6 +72,13 @@ export class LiquidationStreams {
   duplicates = 0;
   /** Times the watchdog closed silent sockets. */
   watchdogResets = 0;
+  /** Start-up events dropped because the buffer was full (oldest first) before the first watch list existed. */
+  startupDropped = 0;
+
+  /** Events held until the first watch list exists. */
+  get pendingAtStartup(): number {
+    return this.pending.length;
+  }
 
   constructor(private readonly options: LiquidationStreamOptions) {}
 
@@ -83,9 +99,14 @@ export class LiquidationStreams {
     this.watchdog.unref();
   }
 
-  /** Per-symbol feeds: subscribe to newly watched markets, let dropped ones end. */
+  /**
+   * Called after every change of the watch list. Saves what the start-up buffer held once the first list exists;
+   * per-symbol feeds also subscribe to newly watched markets and let dropped ones end.
+   */
   syncSymbols(): void {
-    if (this.stopped || this.options.feed.mode !== 'per-symbol') return;
+    if (this.stopped) return;
+    this.flushStartupBuffer();
+    if (this.options.feed.mode !== 'per-symbol') return;
     const wanted = new Set(this.options.watchedSymbols());
     for (const symbol of wanted) {
       this.retiring.delete(symbol);
@@ -99,6 +120,12 @@ export class LiquidationStreams {
     if (this.stopped) return;
     this.stopped = true;
     this.abort.abort();
+    if (this.pending.length > 0) {
+      this.options.log.warn('stopped before any watch list existed; start-up liquidations not saved', {
+        count: this.pending.length,
+      });
+      this.pending = [];
+    }
     if (this.watchdog !== undefined) clearInterval(this.watchdog);
     // Closing rejects every pending watch call, which ends the loops; a loop ccxt never wakes is not waited for.
     await this.options.exchange.close().catch(() => undefined);
@@ -193,27 +220,68 @@ export class LiquidationStreams {
     }
     if (fresh.length === 0) return;
     fresh.reverse();
-    const watched = new Set(this.options.watchedSymbols());
-    const kept: Liquidation[] = [];
+    const normalised: Liquidation[] = [];
     const rejections: Rejection[] = [];
     for (const item of fresh) {
       const batch = this.options.feed.normalise((item as { info?: unknown }).info, this.options.marketById);
       rejections.push(...batch.rejections);
-      for (const liquidation of batch.liquidations) {
-        if (!watched.has(liquidation.symbol)) continue;
-        const checked = liquidationSchema.safeParse(liquidation);
-        if (!checked.success) {
-          rejections.push(rejectionOf('liquidation', liquidation.symbol, checked.error));
-          continue;
-        }
-        const key = liquidationKey(checked.data);
-        if (this.recent.has(key)) {
-          this.duplicates += 1;
-          continue;
-        }
-        this.remember(key);
-        kept.push(checked.data);
+      normalised.push(...batch.liquidations);
+    }
+    if (rejections.length > 0) this.options.onRejections(rejections);
+    if (this.watchListReady()) {
+      this.flushStartupBuffer();
+      this.keep(normalised);
+      return;
+    }
+    this.pending.push(...normalised);
+    const excess = this.pending.length - (this.options.tuning.startupBufferLimit ?? DEFAULT_STARTUP_BUFFER_LIMIT);
+    if (excess <= 0) return;
+    // The newest are kept: once saved they join the live flow without a gap.
+    this.pending.splice(0, excess);
+    if (this.startupDropped === 0) {
+      this.options.log.warn('start-up liquidation buffer full; dropping the oldest until a watch list exists', {
+        limit: this.pending.length,
+      });
+    }
+    this.startupDropped += excess;
+  }
+
+  /** True from the first time the venue has a non-empty watch list; an empty list before that means "not built". */
+  private watchListReady(): boolean {
+    if (!this.watchListSeen && this.options.watchedSymbols().length > 0) this.watchListSeen = true;
+    return this.watchListSeen;
+  }
+
+  private flushStartupBuffer(): void {
+    if (this.pending.length === 0 || !this.watchListReady()) return;
+    const held = this.pending;
+    this.pending = [];
+    this.options.log.info('saving liquidations received before the first watch list', {
+      count: held.length,
+      dropped: this.startupDropped,
+    });
+    this.keep(held);
+  }
+
+  /** Keeps watched markets' valid, unseen events (oldest first) and writes them to the sink. */
+  private keep(liquidations: readonly Liquidation[]): void {
+    const watched = new Set(this.options.watchedSymbols());
+    const kept: Liquidation[] = [];
+    const rejections: Rejection[] = [];
+    for (const liquidation of liquidations) {
+      if (!watched.has(liquidation.symbol)) continue;
+      const checked = liquidationSchema.safeParse(liquidation);
+      if (!checked.success) {
+        rejections.push(rejectionOf('liquidation', liquidation.symbol, checked.error));
+        continue;
       }
+      const key = liquidationKey(checked.data);
+      if (this.recent.has(key)) {
+        this.duplicates += 1;
+        continue;
+      }
+      this.remember(key);
+      kept.push(checked.data);
     }
     if (rejections.length > 0) this.options.onRejections(rejections);
     if (kept.length === 0) return;
