@@ -62,6 +62,12 @@ export const envSchema = z.object({
   RISK_CRON: cronExpression('10,40 * * * * *'),
   OPEN_INTEREST_REQUESTS_PER_CYCLE: positiveInt(40),
   REQUEST_TIMEOUT_MS: positiveInt(10_000),
+  /**
+   * The longest a venue's fast cycle may take, in milliseconds (its depth and slow jobs: 4 times that); a run that
+   * overruns is reported as failed and whatever it receives later is dropped. Unset: derived from
+   * REQUEST_TIMEOUT_MS (see cycleTimeoutMsOf).
+   */
+  CYCLE_TIMEOUT_MS: z.preprocess(emptyAsUndefined, z.coerce.number().int().positive().max(3_600_000).optional()),
   EXCHANGE_ORIGIN_OVERRIDES: originOverrides,
   // Storage
   DATA_DIR: z.string().trim().min(1).default('./data'),
@@ -131,6 +137,19 @@ function missingCompanions(env: Readonly<Record<string, string | undefined>>): s
 }
 
 export type Config = z.infer<typeof envSchema>;
+
+/**
+ * Two request timeouts let one request time out and succeed on its retry; the 5 s more cover ccxt's throttler
+ * (Hyperliquid sends one request a second) and the cycle's other requests. 25 s with the default 10 s timeout, under
+ * the default 30 s fast tick.
+ */
+export const CYCLE_TIMEOUT_REQUEST_TIMEOUTS = 2;
+export const CYCLE_TIMEOUT_EXTRA_MS = 5_000;
+
+/** CYCLE_TIMEOUT_MS, or 2 x REQUEST_TIMEOUT_MS + 5 s when it is not set. */
+export function cycleTimeoutMsOf(config: Pick<Config, 'CYCLE_TIMEOUT_MS' | 'REQUEST_TIMEOUT_MS'>): number {
+  return config.CYCLE_TIMEOUT_MS ?? config.REQUEST_TIMEOUT_MS * CYCLE_TIMEOUT_REQUEST_TIMEOUTS + CYCLE_TIMEOUT_EXTRA_MS;
+}
 
 export class ConfigError extends Error {
   readonly problems: readonly string[];

@@ -12,7 +12,7 @@ import type { StreamTuning } from './liquidations.js';
 import { cronLoggerFor, cronSchedule, validCron } from './scheduler.js';
 import type { CronTask, ScheduleFn } from './scheduler.js';
 import type { JobKind, MarketEvents, VenueCycleReport, VenueStatus } from './types.js';
-import { DEFAULT_VENUE_TUNING, VenueRunner } from './venue.js';
+import { DEFAULT_VENUE_TUNING, isTimedOut, VenueRunner } from './venue.js';
 import type { MarketConfig, VenueTuning } from './venue.js';
 import { VENUE_ADAPTERS } from './venues/index.js';
 
@@ -53,7 +53,10 @@ export interface PollOptions {
 export interface MarketService extends VenueHealthReader {
   /** Loads markets, schedules the jobs and starts the streams. Resolves even when some venues failed to load. */
   start(): Promise<void>;
-  /** One fast cycle for every venue, concurrently; one report per venue. */
+  /**
+   * One fast cycle for every venue, concurrently; one report per venue. A venue whose run overruns its bound
+   * (CYCLE_TIMEOUT_MS) is reported as timed out at once and its remaining jobs of this poll are skipped.
+   */
   pollOnce(options?: PollOptions): Promise<VenueCycleReport[]>;
   venueHealth(): VenueStatus[];
   /** Public leverage tiers of one market, as last read by the slow job (empty when unknown). */
@@ -162,10 +165,19 @@ export function createMarketService(options: MarketServiceOptions): MarketServic
       const selected = only === undefined ? runners : runners.filter((runner) => only.includes(runner.id));
       return Promise.all(
         selected.map(async (runner) => {
+          const before: JobKind[] = [];
           // The slower jobs pick the largest markets, which the first fast cycle finds.
-          if (include.length > 0 && !runner.polled) await runNow(runner, 'fast');
-          if (include.includes('slow')) await runNow(runner, 'slow');
-          if (include.includes('depth')) await runNow(runner, 'depth');
+          if (include.length > 0 && !runner.polled) before.push('fast');
+          if (include.includes('slow')) before.push('slow');
+          if (include.includes('depth')) before.push('depth');
+          for (const kind of before) {
+            const report = await runNow(runner, kind);
+            // A run that overran its bound means the venue does not answer: its next jobs would only wait as long.
+            if (isTimedOut(report)) {
+              if (kind !== 'fast') runner.failCycle(report.error ?? 'timed out');
+              return report;
+            }
+          }
           return runNow(runner, 'fast');
         }),
       );

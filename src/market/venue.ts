@@ -6,6 +6,7 @@ import { leverageTierSchema } from '../domain/market.js';
 import type { DepthBand, ExchangeId, LeverageTier, Snapshot, VenueHealthState } from '../domain/market.js';
 import type { MarketDataSink } from '../domain/ports.js';
 import type { Logger } from '../log/logger.js';
+import { cycleTimeoutMsOf } from '../config/env.js';
 import type { Config } from '../config/env.js';
 import { createExchange, RequestSeam, VenuePausedError } from './client.js';
 import type { RetryPolicy, SeamTimers } from './client.js';
@@ -32,6 +33,7 @@ export type MarketConfig = Pick<
   | 'SLOW_POLL_CRON'
   | 'OPEN_INTEREST_REQUESTS_PER_CYCLE'
   | 'REQUEST_TIMEOUT_MS'
+  | 'CYCLE_TIMEOUT_MS'
   | 'EXCHANGE_ORIGIN_OVERRIDES'
 >;
 
@@ -108,6 +110,91 @@ interface Aged<T> {
   at: number;
 }
 
+/** The run was given up (it overran CYCLE_TIMEOUT_MS, or the runner stopped): it may change nothing any more. */
+export class CycleAbandonedError extends Error {
+  constructor(readonly job: string) {
+    super(`${job} was abandoned`);
+    this.name = 'CycleAbandonedError';
+  }
+}
+
+/**
+ * One job run's claim on the runner. When the run is abandoned its requests stop waiting (they reject at once) and
+ * every write and state change checks `check()` first, so an answer arriving after the run was reported changes
+ * nothing: it could otherwise overwrite a newer snapshot, and a replay would depend on when answers arrive.
+ */
+class CycleRun {
+  private readonly controller = new AbortController();
+
+  constructor(readonly job: string) {}
+
+  get abandoned(): boolean {
+    return this.controller.signal.aborted;
+  }
+
+  abandon(): void {
+    this.controller.abort();
+  }
+
+  /** Throws CycleAbandonedError once the run is abandoned: called before every write and state change. */
+  check(): void {
+    if (this.abandoned) throw new CycleAbandonedError(this.job);
+  }
+
+  /** Settles as `work` does, or rejects with CycleAbandonedError as soon as the run is abandoned. */
+  race<T>(work: Promise<T>): Promise<T> {
+    const signal = this.controller.signal;
+    if (signal.aborted) {
+      work.catch(() => undefined);
+      return Promise.reject(new CycleAbandonedError(this.job));
+    }
+    return new Promise<T>((resolve, reject) => {
+      const onAbort = (): void => reject(new CycleAbandonedError(this.job));
+      signal.addEventListener('abort', onAbort, { once: true });
+      work.then(
+        (value) => {
+          signal.removeEventListener('abort', onAbort);
+          resolve(value);
+        },
+        (error: unknown) => {
+          signal.removeEventListener('abort', onAbort);
+          reject(error);
+        },
+      );
+    });
+  }
+}
+
+/**
+ * The depth and slow jobs may run this many cycle bounds: they send one request per large market through ccxt's
+ * throttler (OKX's slow job: 20 long/short ratios at 440 ms and 20 tier tables at 220 ms, 13 s by itself).
+ */
+export const SLOWER_JOB_TIMEOUT_FACTOR = 4;
+
+/** Reports of runs that overran their bound (a poll stops that venue's remaining jobs on one). */
+const timedOutReports = new WeakSet<VenueCycleReport>();
+
+export function isTimedOut(report: VenueCycleReport): boolean {
+  return timedOutReports.has(report);
+}
+
+/**
+ * Destroys the connection pool ccxt 4.5 keeps for REST (`fetchDispatcher`, an undici Agent): a request still
+ * waiting on a venue that never answers fails at once instead of holding the process until its timeout. Later
+ * requests of the instance, if any, go through undici's default pool.
+ */
+async function destroyConnections(exchange: Exchange | undefined): Promise<void> {
+  const holder = exchange as unknown as { fetchDispatcher?: { destroy?: () => Promise<void> } } | undefined;
+  const pool = holder?.fetchDispatcher;
+  if (holder === undefined || typeof pool?.destroy !== 'function') return;
+  holder.fetchDispatcher = undefined;
+  await pool.destroy();
+}
+
+function seconds(ms: number): string {
+  return String(Math.round(ms / 100) / 10);
+}
+
 function describeError(error: unknown): string {
   if (error instanceof Error) return error.message.slice(0, 300);
   return String(error).slice(0, 300);
@@ -150,6 +237,9 @@ export class VenueRunner {
   private lastError: string | null = null;
   private readonly loggedRejections = new Set<string>();
   private readonly filter: (market: VenueMarket) => boolean;
+  /** Runs still going (within their bound); abandoned when the runner stops. */
+  private readonly liveRuns = new Set<CycleRun>();
+  private readonly cycleTimeoutMs: number;
 
   constructor(private readonly options: VenueRunnerOptions) {
     this.adapter = options.adapter;
@@ -157,11 +247,12 @@ export class VenueRunner {
     this.log = options.log.child({ exchange: this.id });
     this.origin = options.config.EXCHANGE_ORIGIN_OVERRIDES[this.id];
     this.filter = symbolFilter(options.config.SYMBOLS);
+    this.cycleTimeoutMs = cycleTimeoutMsOf(options.config);
     const onSkip = (name: string): void => this.log.warn('job still running; this run is skipped', { job: name });
     this.jobs = {
-      fast: new SerialJob(`${this.id}:fast`, () => this.observed('fast', () => this.fastCycle()), onSkip),
-      depth: new SerialJob(`${this.id}:depth`, () => this.observed('depth', () => this.depthJob()), onSkip),
-      slow: new SerialJob(`${this.id}:slow`, () => this.observed('slow', () => this.slowJob()), onSkip),
+      fast: new SerialJob(`${this.id}:fast`, () => this.observed('fast', (run) => this.fastCycle(run)), onSkip),
+      depth: new SerialJob(`${this.id}:depth`, () => this.observed('depth', (run) => this.depthJob(run)), onSkip),
+      slow: new SerialJob(`${this.id}:slow`, () => this.observed('slow', (run) => this.slowJob(run)), onSkip),
     };
   }
 
@@ -190,11 +281,19 @@ export class VenueRunner {
     if (this.adapter.markPrices !== undefined) optional.push(this.adapter.markPrices.capability);
     this.missing = optional.filter((key) => !supported(key));
     if (this.missing.length > 0) this.log.info('capabilities this venue does not offer', { missing: this.missing });
-    try {
-      await this.loadMarkets();
-    } catch (error) {
-      this.lastError = describeError(error);
-      this.log.warn('could not load markets; retrying on the next cycle', { error });
+    // Bounded like a job, so that a venue that never answers does not hold start() for every retry.
+    const run = new CycleRun(`${this.id}:init`);
+    const outcome = await this.bounded(run, this.cycleTimeoutMs, async () => {
+      await this.loadMarkets(run);
+      return null;
+    });
+    if (outcome.ok) return;
+    if (outcome.timedOut) {
+      this.lastError = `loading markets timed out after ${seconds(this.cycleTimeoutMs)} s`;
+      this.log.warn('could not load markets in time; retrying on the next cycle', { timeoutMs: this.cycleTimeoutMs });
+    } else if (!(outcome.error instanceof CycleAbandonedError)) {
+      this.lastError = describeError(outcome.error);
+      this.log.warn('could not load markets; retrying on the next cycle', { error: outcome.error });
     }
   }
 
@@ -249,7 +348,12 @@ export class VenueRunner {
       Promise.all(Object.values(this.jobs).map((job) => job.idle())),
       new Promise((resolve) => setTimeout(resolve, 5_000).unref()),
     ]);
+    // Whatever still runs answers into a closed store: it must change nothing.
+    for (const run of this.liveRuns) run.abandon();
     await Promise.allSettled([this.rest?.close(), this.streamExchange?.close()]);
+    // ccxt's close() ends only sockets; a REST request to a venue that never answers would keep the process alive
+    // until its own timeout. Destroying the instance's connection pool fails such requests at once.
+    await Promise.allSettled([destroyConnections(this.rest), destroyConnections(this.streamExchange)]);
   }
 
   // ---------------------------------------------------------------------------------------------------------
@@ -283,6 +387,11 @@ export class VenueRunner {
     };
   }
 
+  /** Counts a failed cycle that no fast cycle recorded (a poll whose slower job overran its bound). */
+  failCycle(reason: string): void {
+    this.recordCycle(new Error(reason));
+  }
+
   /** Whether a fast cycle has run (successfully or not). */
   get polled(): boolean {
     return this.hasPolled;
@@ -308,9 +417,29 @@ export class VenueRunner {
   // ---------------------------------------------------------------------------------------------------------
   // Jobs
 
-  /** Runs a job through `guard` and hands its report to the job observer, if any. */
-  private async observed(kind: JobKind, body: () => Promise<VenueCycleReport>): Promise<VenueCycleReport> {
-    const report = await this.guard(kind, body);
+  /**
+   * Runs a job through `guard` within its bound (CYCLE_TIMEOUT_MS for the fast cycle, SLOWER_JOB_TIMEOUT_FACTOR times
+   * that for the others) and hands its report to the job observer, if any. A run that overruns is abandoned and
+   * reported as failed (a fast one counts as a failed cycle), and the job is free for its next tick.
+   */
+  private async observed(kind: JobKind, body: (run: CycleRun) => Promise<VenueCycleReport>): Promise<VenueCycleReport> {
+    const run = new CycleRun(`${this.id}:${kind}`);
+    const started = this.options.timers.monotonic();
+    const requestsBefore = this.seam?.requests ?? 0;
+    const timeoutMs = kind === 'fast' ? this.cycleTimeoutMs : this.cycleTimeoutMs * SLOWER_JOB_TIMEOUT_FACTOR;
+    const outcome = await this.bounded(run, timeoutMs, () => this.guard(kind, run, body));
+    let report: VenueCycleReport;
+    if (outcome.ok) {
+      report = outcome.value;
+    } else if (outcome.timedOut) {
+      const message = `timed out after ${seconds(timeoutMs)} s`;
+      report = this.report(started, requestsBefore, 0, 1, kind === 'fast' ? message : `${kind} job ${message}`);
+      timedOutReports.add(report);
+      if (kind === 'fast') this.recordCycle(new Error(message));
+      this.log.warn('job timed out; its late answers are dropped', { job: kind, timeoutMs });
+    } else {
+      throw outcome.error; // guard never rejects
+    }
     try {
       this.options.events?.job?.(kind, report);
     } catch {
@@ -319,13 +448,47 @@ export class VenueRunner {
     return report;
   }
 
+  /** Runs `body` for `run`; settles when it does, or as soon as `timeoutMs` passes (then `run` is abandoned). */
+  private async bounded<T>(
+    run: CycleRun,
+    timeoutMs: number,
+    body: () => Promise<T>,
+  ): Promise<{ ok: true; value: T } | { ok: false; timedOut: boolean; error: unknown }> {
+    this.liveRuns.add(run);
+    let timer: NodeJS.Timeout | undefined;
+    const overrun = new Promise<'overrun'>((resolve) => {
+      timer = setTimeout(() => resolve('overrun'), timeoutMs);
+    });
+    const work = body().then(
+      (value) => ({ ok: true as const, value }),
+      (error: unknown) => ({ ok: false as const, timedOut: false, error }),
+    );
+    try {
+      const first = await Promise.race([work, overrun]);
+      if (first !== 'overrun') return first;
+      run.abandon();
+      return { ok: false, timedOut: true, error: null };
+    } finally {
+      clearTimeout(timer);
+      this.liveRuns.delete(run);
+    }
+  }
+
   /** Runs a job body; whatever it throws becomes a failed report, never an exception. */
-  private async guard(kind: JobKind, body: () => Promise<VenueCycleReport>): Promise<VenueCycleReport> {
+  private async guard(
+    kind: JobKind,
+    run: CycleRun,
+    body: (run: CycleRun) => Promise<VenueCycleReport>,
+  ): Promise<VenueCycleReport> {
     const started = this.options.timers.monotonic();
     const requestsBefore = this.seam?.requests ?? 0;
     try {
-      return await body();
+      return await body(run);
     } catch (error) {
+      // Abandoned: its report was made when the bound passed; nothing more to record.
+      if (error instanceof CycleAbandonedError || run.abandoned) {
+        return this.report(started, requestsBefore, 0, 0, 'abandoned');
+      }
       this.log.error('job failed unexpectedly', { job: kind, error });
       if (kind === 'fast') this.recordCycle(error);
       return {
@@ -341,7 +504,7 @@ export class VenueRunner {
   }
 
   /** Prices, funding and open interest of every market; writes one snapshot per watched market. */
-  async fastCycle(): Promise<VenueCycleReport> {
+  async fastCycle(run: CycleRun): Promise<VenueCycleReport> {
     const started = this.options.timers.monotonic();
     const requestsBefore = this.seam?.requests ?? 0;
     let errors = 0;
@@ -350,13 +513,14 @@ export class VenueRunner {
     if (this.disabledReason !== null) return this.report(started, requestsBefore, 0, 0, this.disabledReason);
     try {
       if (this.marketsLoadedAt === null) {
-        await this.loadMarkets();
+        await this.loadMarkets(run);
         this.startStreams();
       }
       if (this.candidates.size > 0) {
         this.cycle += 1;
         const at = this.options.now();
-        const bulk = await this.readQuotes();
+        const bulk = await this.readQuotes(run);
+        run.check();
         errors += bulk.rejections.length + bulk.failures.length;
         this.reportRejections(bulk.rejections);
         for (const failed of bulk.failures) {
@@ -375,7 +539,8 @@ export class VenueRunner {
           }
         }
         if (this.adapter.fetchOpenInterest !== undefined) {
-          const outcome = await this.readOpenInterest(at);
+          const outcome = await this.readOpenInterest(at, run);
+          run.check();
           errors += outcome.errors;
           if (outcome.allFailed) failure ??= outcome.firstError;
         }
@@ -393,6 +558,7 @@ export class VenueRunner {
         errors += rejections.length;
         this.reportRejections(rejections);
         if (snapshots.length > 0) {
+          run.check();
           try {
             this.options.sink.saveSnapshots(snapshots);
             written = snapshots.length;
@@ -403,17 +569,19 @@ export class VenueRunner {
         }
       }
     } catch (error) {
+      if (error instanceof CycleAbandonedError) throw error;
       this.reportFailureRejections(error);
       failure = error;
       errors += 1;
     }
+    run.check();
     this.recordCycle(failure);
     if (failure !== null) this.log.warn('fast cycle failed', { error: failure });
     return this.report(started, requestsBefore, written, errors, failure === null ? null : describeError(failure));
   }
 
   /** Order books of the largest markets, and bulk 24 h volume where the fast answers lack it. */
-  async depthJob(): Promise<VenueCycleReport> {
+  async depthJob(run: CycleRun): Promise<VenueCycleReport> {
     const started = this.options.timers.monotonic();
     const requestsBefore = this.seam?.requests ?? 0;
     if (this.disabledReason !== null || this.marketsLoadedAt === null) {
@@ -421,7 +589,7 @@ export class VenueRunner {
     }
     let errors = 0;
     let measured = 0;
-    const ctx = this.context();
+    const ctx = this.context(run);
     const tasks: Promise<void>[] = [];
     if (this.has('fetchOrderBook')) {
       for (const market of this.largest(this.options.config.DEPTH_TOP_N)) {
@@ -431,6 +599,7 @@ export class VenueRunner {
               const book: unknown = await ctx.call('orderBook', () =>
                 this.exchange().fetchOrderBook(market.symbol, this.adapter.orderBookLimit),
               );
+              run.check();
               const parsed = orderBookSchema.safeParse(book);
               if (!parsed.success) {
                 errors += 1;
@@ -439,6 +608,7 @@ export class VenueRunner {
               }
               const bands = depthBands(parsed.data, market.contractSize);
               if (bands === null) return;
+              run.check();
               this.depth.set(market.symbol, { value: bands, at: this.options.now() });
               measured += 1;
             } catch (error) {
@@ -455,6 +625,7 @@ export class VenueRunner {
         (async () => {
           try {
             const result = await fetchVolumes(ctx);
+            run.check();
             errors += result.rejections.length;
             this.reportRejections(result.rejections);
             const at = this.options.now();
@@ -471,7 +642,7 @@ export class VenueRunner {
   }
 
   /** Market list refresh, funding intervals, long/short ratios, leverage tiers, and Binance's below-min recheck. */
-  async slowJob(): Promise<VenueCycleReport> {
+  async slowJob(run: CycleRun): Promise<VenueCycleReport> {
     const started = this.options.timers.monotonic();
     const requestsBefore = this.seam?.requests ?? 0;
     if (this.disabledReason !== null) return this.report(started, requestsBefore, 0, 0, this.disabledReason);
@@ -479,16 +650,17 @@ export class VenueRunner {
     let updated = 0;
     try {
       const loadedAgo = this.marketsLoadedAt === null ? Infinity : this.options.now() - this.marketsLoadedAt;
-      if (loadedAgo > 60_000) await this.loadMarkets();
+      if (loadedAgo > 60_000) await this.loadMarkets(run);
       this.startStreams();
     } catch (error) {
+      if (error instanceof CycleAbandonedError) throw error;
       errors += 1;
       this.noteRequestFailure('loadMarkets', error);
       if (this.marketsLoadedAt === null) {
         return this.report(started, requestsBefore, 0, errors, describeError(error));
       }
     }
-    const ctx = this.context();
+    const ctx = this.context(run);
     const top = this.largest(this.options.tuning.slowTopCount ?? this.options.config.DEPTH_TOP_N);
     const tasks: Promise<void>[] = [];
     const period = this.adapter.longShortPeriod;
@@ -500,6 +672,7 @@ export class VenueRunner {
               const points: unknown = await ctx.call('longShortRatio', () =>
                 this.exchange().fetchLongShortRatioHistory(market.symbol, period, undefined, 1),
               );
+              run.check();
               const latest = this.latestLongShort(points, market);
               if (latest !== null) {
                 this.longShort.set(market.symbol, { value: latest, at: this.options.now() });
@@ -520,6 +693,7 @@ export class VenueRunner {
           (async () => {
             try {
               const result = await fetchTiers(ctx, market);
+              run.check();
               const valid = result.tiers.filter((tier) => leverageTierSchema.safeParse(tier).success);
               errors += result.rejections.length + (result.tiers.length - valid.length);
               this.reportRejections(result.rejections);
@@ -533,8 +707,9 @@ export class VenueRunner {
       }
     }
     if (this.adapter.fetchOpenInterest !== undefined)
-      tasks.push(this.recheckUnwatched().then((e) => void (errors += e)));
+      tasks.push(this.recheckUnwatched(run).then((e) => void (errors += e)));
     await Promise.all(tasks);
+    run.check();
     return this.report(started, requestsBefore, updated, errors, null);
   }
 
@@ -568,24 +743,36 @@ export class VenueRunner {
     return value === true || value === 'emulated';
   }
 
-  private context(): VenueContext {
+  /** What adapters use for `run`: once it is abandoned, its calls reject at once and send no further attempt. */
+  private context(run: CycleRun): VenueContext {
     const exchange = this.exchange();
-    const seam = this.seam as RequestSeam;
     return {
       exchange,
-      call: (label, fn) => seam.call(label, fn),
+      call: (label, fn) => this.call(run, label, fn),
       marketById: (id) => this.byId.get(id),
       expectedMarkets: this.candidates.size,
       now: this.options.now,
     };
   }
 
-  /** (Re)loads the market list. A non-JSON 200 leaves ccxt with no markets: that is a failure, the old list stays. */
-  private async loadMarkets(): Promise<void> {
-    const exchange = this.exchange();
+  /** One request through the seam for `run`: an attempt checks the run first, and abandonment stops the wait. */
+  private call<T>(run: CycleRun, label: string, fn: () => Promise<T>): Promise<T> {
+    this.exchange();
     const seam = this.seam as RequestSeam;
+    return run.race(
+      seam.call(label, () => {
+        // Not a network error, so the seam neither retries nor backs off.
+        run.check();
+        return fn();
+      }),
+    );
+  }
+
+  /** (Re)loads the market list. A non-JSON 200 leaves ccxt with no markets: that is a failure, the old list stays. */
+  private async loadMarkets(run: CycleRun): Promise<void> {
+    const exchange = this.exchange();
     const rejections: Rejection[] = [];
-    const markets = await seam.call('loadMarkets', async () => {
+    const markets = await this.call(run, 'loadMarkets', async () => {
       // reload = true: after a failed load ccxt would otherwise hand back the same rejected promise.
       const loaded = Object.values(await exchange.loadMarkets(true));
       const ours: VenueMarket[] = [];
@@ -599,17 +786,20 @@ export class VenueRunner {
       }
       return ours;
     });
+    run.check();
     this.reportRejections(rejections);
     if (this.adapter.fetchFundingIntervals !== undefined && this.has('fetchFundingIntervals')) {
       const byIdForIntervals = new Map(markets.map((m) => [m.venueId, m]));
       try {
         const result = await this.adapter.fetchFundingIntervals({
-          ...this.context(),
+          ...this.context(run),
           marketById: (id) => byIdForIntervals.get(id),
         });
+        run.check();
         this.reportRejections(result.rejections);
         this.fundingOverrides = result.intervals;
       } catch (error) {
+        if (error instanceof CycleAbandonedError) throw error;
         this.noteRequestFailure('fundingIntervals', error);
       }
     }
@@ -628,7 +818,7 @@ export class VenueRunner {
   }
 
   /** The bulk answers, or Binance's mark-price stream while it is fresh (then no request at all). */
-  private async readQuotes(): ReturnType<VenueAdapter['fetchQuotes']> {
+  private async readQuotes(run: CycleRun): ReturnType<VenueAdapter['fetchQuotes']> {
     if (this.streamQuotes.size > 0) {
       const now = this.options.now();
       const quotes = new Map<string, Partial<Quote>>();
@@ -640,11 +830,14 @@ export class VenueRunner {
       // Fresh for every market: no request this cycle. Otherwise the one REST answer covers everything.
       if (quotes.size === this.candidates.size) return { quotes, rejections: [], failures: [] };
     }
-    return this.adapter.fetchQuotes(this.context());
+    return this.adapter.fetchQuotes(this.context(run));
   }
 
   /** Binance: per-symbol open interest on the tiered plan. */
-  private async readOpenInterest(at: number): Promise<{ errors: number; allFailed: boolean; firstError: unknown }> {
+  private async readOpenInterest(
+    at: number,
+    run: CycleRun,
+  ): Promise<{ errors: number; allFailed: boolean; firstError: unknown }> {
     const fetchOpenInterest = this.adapter.fetchOpenInterest;
     if (fetchOpenInterest === undefined) return { errors: 0, allFailed: false, firstError: null };
     const unknown = [...this.candidates.keys()].filter((symbol) => !this.openInterest.has(symbol));
@@ -667,7 +860,7 @@ export class VenueRunner {
       });
     }
     this.openInterestRefreshCycles = this.watched.size === 0 ? null : plan.refreshCycles;
-    const ctx = this.context();
+    const ctx = this.context(run);
     let errors = 0;
     let firstError: unknown = null;
     await Promise.all(
@@ -676,6 +869,7 @@ export class VenueRunner {
         if (market === undefined) return;
         try {
           const contracts = await fetchOpenInterest(ctx, market);
+          run.check();
           this.openInterest.set(symbol, { value: contracts, at });
           this.openInterestReadCycle.set(symbol, this.cycle);
         } catch (error) {
@@ -689,10 +883,10 @@ export class VenueRunner {
   }
 
   /** Binance, slow job: reads the stalest markets below the threshold again, so a growing market gets watched. */
-  private async recheckUnwatched(): Promise<number> {
+  private async recheckUnwatched(run: CycleRun): Promise<number> {
     const fetchOpenInterest = this.adapter.fetchOpenInterest;
     if (fetchOpenInterest === undefined) return 0;
-    const ctx = this.context();
+    const ctx = this.context(run);
     const unwatched = [...this.candidates.values()]
       .filter((m) => !this.watched.has(m.symbol))
       .sort((a, b) => (this.openInterest.get(a.symbol)?.at ?? 0) - (this.openInterest.get(b.symbol)?.at ?? 0))
@@ -702,6 +896,7 @@ export class VenueRunner {
       unwatched.map(async (market) => {
         try {
           const contracts = await fetchOpenInterest(ctx, market);
+          run.check();
           this.openInterest.set(market.symbol, { value: contracts, at: this.options.now() });
         } catch (error) {
           errors += 1;
@@ -709,6 +904,7 @@ export class VenueRunner {
         }
       }),
     );
+    run.check();
     this.updateWatched();
     return errors;
   }
