@@ -105,7 +105,8 @@ export const bybitTickerSchema = z.object({
   indexPrice: optionalNum,
   fundingRate: optionalNum,
   nextFundingTime: optionalEpochMs,
-  openInterest: nonNegativeNum,
+  /** "" for a new listing that has none yet: missing, not zero. */
+  openInterest: optionalNum.pipe(z.number().nonnegative().nullable()),
   openInterestValue: optionalNum,
   turnover24h: optionalNum,
 });
@@ -135,7 +136,8 @@ export const bybitRiskLimitSchema = z.object({
 /** `GET /api/v5/public/funding-rate?instId=ANY` item: fundingTime is the NEXT settlement, nextFundingTime the one after. */
 export const okxFundingRateSchema = z.object({
   instId: id,
-  fundingRate: num,
+  /** "" when OKX has no rate for the swap (a new listing): missing, not zero. */
+  fundingRate: optionalNum,
   fundingTime: optionalEpochMs,
   nextFundingTime: optionalEpochMs,
 });
@@ -144,7 +146,8 @@ export type OkxFundingRate = z.infer<typeof okxFundingRateSchema>;
 /** `GET /api/v5/public/open-interest?instType=SWAP` item: oi in contracts. */
 export const okxOpenInterestSchema = z.object({
   instId: id,
-  oi: nonNegativeNum,
+  /** "" when OKX has no figure yet: missing, not zero. */
+  oi: optionalNum.pipe(z.number().nonnegative().nullable()),
   oiCcy: optionalNum,
   oiUsd: optionalNum,
 });

@@ -3,7 +3,9 @@
 // list of events. Venue modules only format what this module computes.
 import type { ExchangeId } from '../domain/market.js';
 import { createRandom, seedOf } from './random.js';
-import type { DepthShape, GenerateSpec, Keyframe, MarketSpec, Scenario } from './scenario.js';
+import { nonTradingListings } from './listings.js';
+import type { NonTradingListing } from './listings.js';
+import type { DepthShape, GenerateSpec, Keyframe, MarketBlank, MarketSpec, Scenario } from './scenario.js';
 import { scenarioStartMs } from './scenario.js';
 
 export type PositionSide = 'long' | 'short';
@@ -44,7 +46,7 @@ export interface VenueMarket {
   settle: string;
   /** The venue's id: BTCUSDT, BTCPERP, BTC-USDT-SWAP, BTC (Hyperliquid's coin name). */
   id: string;
-  /** ccxt's unified symbol. */
+  /** ccxt's unified symbol (ccxt capitalises the base: Hyperliquid's kPEPE is KPEPE/USDC:USDC). */
   symbol: string;
   /** False only for OKX's inverse (coin-margined) swaps. */
   linear: boolean;
@@ -68,11 +70,15 @@ export interface VenueMarket {
   /** The same for the index price (price over 1 + premium) at the price knots. */
   knotIndexRange(fromSec: number, toSec: number): { high: number; low: number } | null;
   liquidations: LiquidationEvent[];
+  /** Values the venue sends blank for this market (scenario `blanks`). */
+  blanks: ReadonlySet<MarketBlank>;
 }
 
 export interface VenueModel {
   venue: ExchangeId;
   markets: VenueMarket[];
+  /** Instruments the venue lists beside the scenario's markets that do not trade as perpetuals (listings.ts). */
+  nonTrading: NonTradingListing[];
   byId: Map<string, VenueMarket>;
   /** Every liquidation of the venue, oldest first. */
   liquidations: LiquidationEvent[];
@@ -354,7 +360,7 @@ function buildMarket(
     quote: settle,
     settle,
     id: venueId(venue, spec.base, settle),
-    symbol: `${spec.base}/${settle}:${settle}`,
+    symbol: `${spec.base.toUpperCase()}/${settle}:${settle}`,
     linear: true,
     contractSize,
     fundingIntervalHours: spec.fundingIntervalHours ?? defaultFundingHours(venue),
@@ -366,6 +372,7 @@ function buildMarket(
     listedAt: startMs - 400 * 86_400_000,
     ...seriesOf(spec.keyframes),
     liquidations: [],
+    blanks: new Set(spec.blanks),
   };
   market.liquidations = expandLiquidations(market, spec, startMs, scenarioSeed);
   return market;
@@ -453,6 +460,7 @@ export function generatedMarketSpecs(venue: ExchangeId, spec: GenerateSpec): Mar
       depthShape: { within0_5Pct: 0.45, within2Pct: 1.8, within5Pct: 3.5 },
       keyframes,
       liquidations: [],
+      blanks: [],
     });
   }
   return markets;
@@ -504,7 +512,13 @@ export function buildModel(scenario: Scenario): ScenarioModel {
       }
     }
     const liquidations = markets.flatMap((m) => m.liquidations).sort((a, b) => a.at - b.at);
-    venues.set(venue, { venue, markets, byId: new Map(markets.map((m) => [m.id, m])), liquidations });
+    venues.set(venue, {
+      venue,
+      markets,
+      nonTrading: nonTradingListings(venue, markets, startMs),
+      byId: new Map(markets.map((m) => [m.id, m])),
+      liquidations,
+    });
   }
   return { startMs, durationSec: scenario.durationSec, venues };
 }

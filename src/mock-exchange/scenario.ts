@@ -150,10 +150,30 @@ export type LiquidationSpec = z.infer<typeof liquidationSpecSchema>;
 
 const REQUIRED_AT_FIRST_KEYFRAME = ['price', 'fundingRate', 'openInterestUsd', 'volume24hUsd'] as const;
 
+/**
+ * Values a venue leaves blank for a market (a new listing, a market about to settle), each sent the way that venue
+ * sends a missing number: Binance, Bybit and OKX `""` (Binance's nextFundingTime 0), Hyperliquid `null`. A venue
+ * without the field ignores the blank (docs/scenario.md lists which field each blank empties per venue).
+ */
+export const MARKET_BLANKS = [
+  'fundingRate',
+  'nextFundingTime',
+  'indexPrice',
+  'openInterest',
+  'openInterestValue',
+  'premium',
+  'midPrice',
+  'impactPrices',
+] as const;
+export type MarketBlank = (typeof MARKET_BLANKS)[number];
+
 export const marketSpecSchema = z
   .strictObject({
-    /** Base currency code as the venue spells it, e.g. BTC. */
-    base: z.string().regex(/^[A-Z0-9]{1,15}$/, 'upper-case letters and digits'),
+    /**
+     * Base currency code as the venue spells it, e.g. BTC, or a bundle of the coin: `1000PEPE` (Binance, Bybit),
+     * `SHIB1000` (Bybit), `kPEPE` (Hyperliquid's lower-case k, a thousand coins). Prices are per unit of this base.
+     */
+    base: z.string().regex(/^k?[A-Z0-9]{1,15}$/, 'upper-case letters and digits (Hyperliquid: a leading k allowed)'),
     /** Settlement (margin) currency; Hyperliquid markets settle in USDC. */
     settle: z.enum(['USDT', 'USDC']).default('USDT'),
     /** Quote currency; linear perpetuals quote in their settlement currency, so it defaults to and must equal settle. */
@@ -170,6 +190,8 @@ export const marketSpecSchema = z
     depthShape: depthShapeSchema.default({ within0_5Pct: 0.45, within2Pct: 1.8, within5Pct: 3.5 }),
     keyframes: z.array(keyframeSchema).min(1),
     liquidations: z.array(liquidationSpecSchema).default([]),
+    /** Values the venue sends blank for this market (see MARKET_BLANKS). */
+    blanks: z.array(z.enum(MARKET_BLANKS)).default([]),
   })
   .superRefine((market, ctx) => {
     if (market.quote !== undefined && market.quote !== market.settle) {
@@ -279,6 +301,12 @@ export const venueSpecSchema = z.strictObject({
    * venue already pushed (OKX has been reported to replay a backlog on connect). Default 0.
    */
   replayOnSubscribe: z.number().int().min(0).max(1000).default(0),
+  /**
+   * OKX only: the position mode of the liquidated accounts, which decides `posSide` in liquidation-orders: `net`
+   * (posSide "net", the side follows from the order side), `longShort` (posSide "long"/"short"), or `mixed` (the
+   * default: most net, every fourth second's liquidations long/short, as on the venue where most accounts are net).
+   */
+  positionMode: z.enum(['net', 'longShort', 'mixed']).optional(),
 });
 export type VenueSpec = z.infer<typeof venueSpecSchema>;
 
@@ -365,6 +393,13 @@ export const scenarioSchema = z
           ctx.addIssue({ code: 'custom', path: ['venues', venue, 'markets', i], message: `${key} is listed twice` });
         }
         seen.add(key);
+        if (venue !== 'hyperliquid' && market.base.startsWith('k')) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['venues', venue, 'markets', i, 'base'],
+            message: 'only Hyperliquid writes a thousand-bundle as a lower-case k (Binance and Bybit: 1000PEPE)',
+          });
+        }
         if (venue === 'hyperliquid' && market.settle !== 'USDC') {
           ctx.addIssue({
             code: 'custom',
@@ -392,6 +427,13 @@ export const scenarioSchema = z
           code: 'custom',
           path: ['venues', venue, 'inverseSwaps'],
           message: 'only OKX takes inverseSwaps',
+        });
+      }
+      if (venue !== 'okx' && spec.positionMode !== undefined) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['venues', venue, 'positionMode'],
+          message: 'only OKX reports a position mode',
         });
       }
       if (venue !== 'okx' && spec.replayOnSubscribe > 0) {

@@ -164,6 +164,7 @@ export async function startMockExchange(options: MockExchangeOptions): Promise<M
       now: scenarioTime,
       recentLiquidations: () => recent.get(venue) ?? [],
       replayOnSubscribe: spec?.replayOnSubscribe ?? 0,
+      positionMode: spec?.positionMode ?? 'mixed',
     });
     const sampling = spec?.liquidationSampling ?? ADAPTERS[venue].liquidationSampling;
     if (sampling !== undefined) feeds.set(venue, new LiquidationFeed(venueModel.liquidations, sampling));

@@ -32,6 +32,8 @@ export interface VenueContext {
   recentLiquidations(): readonly LiquidationBatch[];
   /** How many liquidations to replay on a liquidation subscription (scenario `replayOnSubscribe`). */
   replayOnSubscribe: number;
+  /** OKX: the position mode behind liquidation-orders' posSide (scenario `positionMode`, default mixed). */
+  positionMode: 'net' | 'longShort' | 'mixed';
 }
 
 /** A liquidation stream's output: events of one market in one sampling window. */

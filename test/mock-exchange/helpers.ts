@@ -131,3 +131,13 @@ export function depthWithin(
     askUsd: sum(book.asks, (price) => price <= mid * (1 + percent / 100)),
   };
 }
+
+/**
+ * The symbols of the linear and inverse perpetuals that trade, in ccxt's order: the scenario's markets. The mock
+ * also lists non-trading instruments (src/mock-exchange/listings.ts), which ccxt loads as inactive or as futures.
+ */
+export function tradingPerpetuals(markets: Record<string, { swap?: boolean; active?: boolean } | undefined>): string[] {
+  return Object.entries(markets)
+    .filter(([, market]) => market?.swap === true && market.active !== false)
+    .map(([symbol]) => symbol);
+}

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ExchangeId } from '../../src/domain/market.js';
 import { startMockExchange } from '../../src/mock-exchange/server.js';
 import type { MockExchange } from '../../src/mock-exchange/server.js';
-import { START_MS, connect, depthWithin, fixtureScenario, manualClock } from './helpers.js';
+import { START_MS, connect, depthWithin, fixtureScenario, manualClock, tradingPerpetuals } from './helpers.js';
 
 const HOUR = 3_600_000;
 
@@ -26,14 +26,16 @@ describe('the mock exchange answers ccxt REST calls with the scenario values', (
 
   it('loads the linear perpetuals of each venue with their contract sizes', async () => {
     const binance = await exchanges.binanceusdm.loadMarkets();
-    expect(Object.keys(binance)).toEqual(['BTC/USDT:USDT', 'ETH/USDC:USDC']);
+    expect(tradingPerpetuals(binance)).toEqual(['BTC/USDT:USDT', 'ETH/USDC:USDC']);
     expect(binance['ETH/USDC:USDC']).toMatchObject({ swap: true, linear: true, settle: 'USDC', contractSize: 1 });
 
     const bybit = await exchanges.bybit.loadMarkets();
-    expect(Object.keys(bybit).sort()).toEqual(['BTC/USDT:USDT', 'ETH/USDT:USDT', 'SOL/USDT:USDT']);
+    expect(tradingPerpetuals(bybit).sort()).toEqual(['BTC/USDT:USDT', 'ETH/USDT:USDT', 'SOL/USDT:USDT']);
 
     const okx = await exchanges.okx.loadMarkets();
-    const linear = Object.values(okx).filter((m) => m?.linear === true);
+    const linear = tradingPerpetuals(okx)
+      .map((symbol) => okx[symbol])
+      .filter((m) => m?.linear === true);
     expect(linear.map((m) => [m?.symbol, m?.contractSize])).toEqual([
       ['BTC/USDT:USDT', 0.01],
       ['ETH/USDT:USDT', 0.1],
@@ -41,7 +43,7 @@ describe('the mock exchange answers ccxt REST calls with the scenario values', (
     expect(okx['BTC/USD:BTC']).toMatchObject({ inverse: true, settle: 'BTC', contractSize: 100 });
 
     const hyperliquid = await exchanges.hyperliquid.loadMarkets();
-    expect(Object.keys(hyperliquid)).toEqual(['BTC/USDC:USDC', 'ETH/USDC:USDC']);
+    expect(tradingPerpetuals(hyperliquid)).toEqual(['BTC/USDC:USDC', 'ETH/USDC:USDC']);
     expect(hyperliquid['ETH/USDC:USDC']?.id).toBe('1');
   });
 

@@ -7,7 +7,7 @@ import { generateSpecSchema, loadScenario, parseScenario } from '../../src/mock-
 import type { ScenarioInput } from '../../src/mock-exchange/scenario.js';
 import { startMockExchange } from '../../src/mock-exchange/server.js';
 import type { MockExchange } from '../../src/mock-exchange/server.js';
-import { START, START_MS, connect, fixtureScenario, manualClock } from './helpers.js';
+import { START, START_MS, connect, fixtureScenario, manualClock, tradingPerpetuals } from './helpers.js';
 
 const minimalMarket = {
   base: 'BTC',
@@ -134,8 +134,11 @@ describe('a generated benchmark scenario with 2,000 markets', () => {
     async (venue: ExchangeId) => {
       const exchange = await connect(mock, venue);
       try {
-        expect(Object.keys(await exchange.loadMarkets())).toHaveLength(500);
-        expect(Object.keys(await exchange.fetchFundingRates())).toHaveLength(500);
+        const perpetuals = tradingPerpetuals(await exchange.loadMarkets());
+        expect(perpetuals).toHaveLength(500);
+        // The bulk answer also holds the non-trading listings a venue sends funding items for (a dated future).
+        const rates = await exchange.fetchFundingRates();
+        expect(perpetuals.filter((symbol) => rates[symbol] !== undefined)).toHaveLength(500);
       } finally {
         await exchange.close();
       }

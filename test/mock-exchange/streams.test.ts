@@ -91,7 +91,8 @@ describe('the mock exchange streams scripted liquidations the way each venue doe
     expect(fromOkx[1]).toMatchObject({ contracts: 30.3, contractSize: undefined, quoteValue: undefined });
     expect(fromOkx[1]?.info).toMatchObject({
       instId: 'BTC-USDT-SWAP',
-      details: [{ posSide: 'long', side: 'sell', sz: '30.3' }],
+      // Net mode, as most accounts (the mock's default mix): the liquidated side follows from the order side.
+      details: [{ posSide: 'net', side: 'sell', sz: '30.3' }],
     });
   });
 

@@ -33,7 +33,7 @@ export function parseBybitTickers(items: readonly unknown[], marketOf: (id: stri
       lastPrice: item.lastPrice !== null && item.lastPrice > 0 ? item.lastPrice : null,
       fundingRate: item.fundingRate,
       nextFundingAt: item.nextFundingTime,
-      openInterestContracts: item.openInterest / market.contractSize,
+      openInterestContracts: item.openInterest === null ? null : item.openInterest / market.contractSize,
       volume24hUsd: item.turnover24h,
     }),
   });

@@ -1,5 +1,7 @@
 // Binance USDⓈ-M futures: the fapi REST routes ccxt's binanceusdm calls for markets, prices, funding, open interest,
 // books and account ratios, and the futures market streams (forceOrder, markPrice, tickers) on any socket path.
+import type { NonTradingListing } from '../listings.js';
+import { QUARTERLY_BASIS } from '../listings.js';
 import type { LiquidationEvent, MarketState, VenueMarket } from '../model.js';
 import { accountShares, bookSide, dayStats, decimalsOf, fixed, nextFundingAt, roundTo, stateAtMs } from '../model.js';
 import type { FaultSpec } from '../scenario.js';
@@ -31,8 +33,31 @@ const missingParameter = (name: string): RestReply =>
 const LSR_PERIODS = new Set(['5m', '15m', '30m', '1h', '2h', '4h', '6h', '12h', '1d']);
 const DEPTH_LIMITS = [5, 10, 20, 50, 100, 500, 1000];
 
-const price = (m: VenueMarket, value: number) => fixed(roundTo(value, m.tickSize), decimalsOf(m.tickSize));
-const qty = (m: VenueMarket, value: number) => fixed(roundTo(value, m.qtyStep), decimalsOf(m.qtyStep));
+type Steps = Pick<VenueMarket, 'tickSize' | 'qtyStep'>;
+const price = (m: Steps, value: number) => fixed(roundTo(value, m.tickSize), decimalsOf(m.tickSize));
+const qty = (m: Steps, value: number) => fixed(roundTo(value, m.qtyStep), decimalsOf(m.qtyStep));
+
+/** What an exchangeInfo entry needs of a market or of a non-trading listing. */
+type Listed = Pick<VenueMarket, 'id' | 'base' | 'quote' | 'settle' | 'listedAt' | 'tickSize' | 'qtyStep'>;
+/** `deliveryDate` of every perpetual that trades: 2100-12-25, Binance's "never". */
+const PERPETUAL_DELIVERY_MS = 4133404800000;
+
+/** The exchangeInfo fields of the non-trading listings: status, contract type, delivery (listings.ts). */
+function listingStatus(listing: NonTradingListing): { status: string; contractType: string; deliveryDate: number } {
+  switch (listing.kind) {
+    case 'settling':
+      // A delisting perpetual keeps its type; its delivery date becomes the delisting time.
+      return {
+        status: 'SETTLING',
+        contractType: 'PERPETUAL',
+        deliveryDate: listing.expiresAt ?? PERPETUAL_DELIVERY_MS,
+      };
+    case 'quarterly':
+      return { status: 'TRADING', contractType: 'CURRENT_QUARTER', deliveryDate: listing.expiresAt ?? 0 };
+    default:
+      return { status: 'PENDING_TRADING', contractType: 'PERPETUAL', deliveryDate: PERPETUAL_DELIVERY_MS };
+  }
+}
 
 function exchangeInfo(ctx: VenueContext): unknown {
   const settles = [...new Set(ctx.model.markets.map((m) => m.settle))];
@@ -47,71 +72,94 @@ function exchangeInfo(ctx: VenueContext): unknown {
     ],
     exchangeFilters: [],
     assets: settles.map((asset) => ({ asset, marginAvailable: true, autoAssetExchange: '-10000' })),
-    symbols: ctx.model.markets.map((m) => ({
-      symbol: m.id,
-      pair: m.id,
-      contractType: 'PERPETUAL',
-      deliveryDate: 4133404800000,
-      onboardDate: m.listedAt,
-      status: 'TRADING',
-      maintMarginPercent: '2.5000',
-      requiredMarginPercent: '5.0000',
-      baseAsset: m.base,
-      quoteAsset: m.quote,
-      marginAsset: m.settle,
-      pricePrecision: decimalsOf(m.tickSize),
-      quantityPrecision: decimalsOf(m.qtyStep),
-      baseAssetPrecision: 8,
-      quotePrecision: 8,
-      underlyingType: 'COIN',
-      underlyingSubType: [],
-      triggerProtect: '0.0500',
-      liquidationFee: '0.012500',
-      marketTakeBound: '0.05',
-      maxMoveOrderLimit: 10000,
-      filters: [
-        {
-          filterType: 'PRICE_FILTER',
-          minPrice: fixed(m.tickSize, decimalsOf(m.tickSize)),
-          maxPrice: '4529764',
-          tickSize: fixed(m.tickSize, decimalsOf(m.tickSize)),
-        },
-        {
-          filterType: 'LOT_SIZE',
-          minQty: qty(m, m.qtyStep),
-          maxQty: '1000000',
-          stepSize: qty(m, m.qtyStep),
-        },
-        { filterType: 'MARKET_LOT_SIZE', minQty: qty(m, m.qtyStep), maxQty: '120000', stepSize: qty(m, m.qtyStep) },
-        { filterType: 'MAX_NUM_ORDERS', limit: 200 },
-        { filterType: 'MAX_NUM_ALGO_ORDERS', limit: 10 },
-        { filterType: 'MIN_NOTIONAL', notional: '5' },
-        { filterType: 'PERCENT_PRICE', multiplierUp: '1.0500', multiplierDown: '0.9500', multiplierDecimal: '4' },
-      ],
-      orderTypes: [
-        'LIMIT',
-        'MARKET',
-        'STOP',
-        'STOP_MARKET',
-        'TAKE_PROFIT',
-        'TAKE_PROFIT_MARKET',
-        'TRAILING_STOP_MARKET',
-      ],
-      timeInForce: ['GTC', 'IOC', 'FOK', 'GTX', 'GTD'],
-      permissionSets: ['GRID', 'COPY'],
-    })),
+    symbols: [
+      ...ctx.model.markets.map((m) =>
+        symbolInfo(m, { status: 'TRADING', contractType: 'PERPETUAL', deliveryDate: PERPETUAL_DELIVERY_MS }),
+      ),
+      ...ctx.model.nonTrading.map((listing) => symbolInfo(listing, listingStatus(listing))),
+    ],
   };
 }
 
+function symbolInfo(
+  m: Listed,
+  how: { status: string; contractType: string; deliveryDate: number },
+): Record<string, unknown> {
+  return {
+    symbol: m.id,
+    pair: how.contractType === 'PERPETUAL' ? m.id : `${m.base}${m.quote}`,
+    contractType: how.contractType,
+    deliveryDate: how.deliveryDate,
+    onboardDate: m.listedAt,
+    status: how.status,
+    maintMarginPercent: '2.5000',
+    requiredMarginPercent: '5.0000',
+    baseAsset: m.base,
+    quoteAsset: m.quote,
+    marginAsset: m.settle,
+    pricePrecision: decimalsOf(m.tickSize),
+    quantityPrecision: decimalsOf(m.qtyStep),
+    baseAssetPrecision: 8,
+    quotePrecision: 8,
+    underlyingType: 'COIN',
+    underlyingSubType: [],
+    triggerProtect: '0.0500',
+    liquidationFee: '0.012500',
+    marketTakeBound: '0.05',
+    maxMoveOrderLimit: 10000,
+    filters: [
+      {
+        filterType: 'PRICE_FILTER',
+        minPrice: fixed(m.tickSize, decimalsOf(m.tickSize)),
+        maxPrice: '4529764',
+        tickSize: fixed(m.tickSize, decimalsOf(m.tickSize)),
+      },
+      {
+        filterType: 'LOT_SIZE',
+        minQty: qty(m, m.qtyStep),
+        maxQty: '1000000',
+        stepSize: qty(m, m.qtyStep),
+      },
+      { filterType: 'MARKET_LOT_SIZE', minQty: qty(m, m.qtyStep), maxQty: '120000', stepSize: qty(m, m.qtyStep) },
+      { filterType: 'MAX_NUM_ORDERS', limit: 200 },
+      { filterType: 'MAX_NUM_ALGO_ORDERS', limit: 10 },
+      { filterType: 'MIN_NOTIONAL', notional: '5' },
+      { filterType: 'PERCENT_PRICE', multiplierUp: '1.0500', multiplierDown: '0.9500', multiplierDecimal: '4' },
+    ],
+    orderTypes: ['LIMIT', 'MARKET', 'STOP', 'STOP_MARKET', 'TAKE_PROFIT', 'TAKE_PROFIT_MARKET', 'TRAILING_STOP_MARKET'],
+    timeInForce: ['GTC', 'IOC', 'FOK', 'GTX', 'GTD'],
+    permissionSets: ['GRID', 'COPY'],
+  };
+}
+
+/** A blank funding rate is "" (with interestRate "" beside it), a blank next funding time 0, as for dated futures. */
 function premiumIndex(m: VenueMarket, s: MarketState, now: number): unknown {
+  const noFunding = m.blanks.has('fundingRate');
   return {
     symbol: m.id,
     markPrice: fixed(s.markPrice, 8),
+    indexPrice: m.blanks.has('indexPrice') ? '' : fixed(s.indexPrice, 8),
+    estimatedSettlePrice: fixed(s.indexPrice, 8),
+    lastFundingRate: noFunding ? '' : fixed(s.fundingRate, 8),
+    interestRate: noFunding ? '' : '0.00010000',
+    nextFundingTime: m.blanks.has('nextFundingTime') ? 0 : nextFundingAt(m, now),
+    time: now,
+  };
+}
+
+/** A quarterly future in premiumIndex: no funding, so "" rates and nextFundingTime 0, as Binance sends them. */
+function quarterlyPremiumIndex(listing: NonTradingListing, ctx: VenueContext, now: number): unknown {
+  const twin = listing.twin;
+  if (twin === null) return undefined;
+  const s = stateAtMs(twin, ctx.startMs, now);
+  return {
+    symbol: listing.id,
+    markPrice: fixed(s.markPrice * (1 + QUARTERLY_BASIS), 8),
     indexPrice: fixed(s.indexPrice, 8),
     estimatedSettlePrice: fixed(s.indexPrice, 8),
-    lastFundingRate: fixed(s.fundingRate, 8),
-    interestRate: '0.00010000',
-    nextFundingTime: nextFundingAt(m, now),
+    lastFundingRate: '',
+    interestRate: '',
+    nextFundingTime: 0,
     time: now,
   };
 }
@@ -172,7 +220,11 @@ function handle(request: RestRequest, ctx: VenueContext): RestReply {
         if (isReply(m)) return m;
         return jsonReply(premiumIndex(m, stateAtMs(m, ctx.startMs, now), now));
       }
-      return jsonReply(ctx.model.markets.map((m) => premiumIndex(m, stateAtMs(m, ctx.startMs, now), now)));
+      const dated = ctx.model.nonTrading.filter((listing) => listing.kind === 'quarterly');
+      return jsonReply([
+        ...ctx.model.markets.map((m) => premiumIndex(m, stateAtMs(m, ctx.startMs, now), now)),
+        ...dated.map((listing) => quarterlyPremiumIndex(listing, ctx, now)).filter((item) => item !== undefined),
+      ]);
     }
     case '/fapi/v1/openInterest': {
       const m = bySymbol();
@@ -356,9 +408,9 @@ function markPriceEvent(m: VenueMarket, ctx: VenueContext, now: number): unknown
     p: fixed(s.markPrice, 8),
     ap: fixed(s.markPrice, 8),
     P: fixed(s.indexPrice, 8),
-    i: fixed(s.indexPrice, 8),
-    r: fixed(s.fundingRate, 8),
-    T: nextFundingAt(m, now),
+    i: m.blanks.has('indexPrice') ? '' : fixed(s.indexPrice, 8),
+    r: m.blanks.has('fundingRate') ? '' : fixed(s.fundingRate, 8),
+    T: m.blanks.has('nextFundingTime') ? 0 : nextFundingAt(m, now),
   };
 }
 

@@ -1,6 +1,8 @@
 // Bybit v5, category linear: the market REST routes ccxt's bybit calls (every answer in the
 // {retCode, retMsg, result, retExtInfo, time} envelope) and the public linear socket (allLiquidation, liquidation,
 // tickers topics; {"op":"ping"} answered with a pong).
+import type { NonTradingListing } from '../listings.js';
+import { QUARTERLY_BASIS } from '../listings.js';
 import type { LiquidationEvent, MarketState, VenueMarket } from '../model.js';
 import { accountShares, bookSide, dayStats, decimalsOf, nextFundingAt, roundTo, stateAtMs, trimmed } from '../model.js';
 import type { FaultSpec } from '../scenario.js';
@@ -17,8 +19,23 @@ import {
   retryAfterHeader,
 } from '../venue.js';
 
-const price = (m: VenueMarket, value: number) => roundTo(value, m.tickSize).toFixed(decimalsOf(m.tickSize));
-const qty = (m: VenueMarket, value: number) => roundTo(value, m.qtyStep).toFixed(decimalsOf(m.qtyStep));
+type Steps = Pick<VenueMarket, 'tickSize' | 'qtyStep'>;
+const price = (m: Steps, value: number) => roundTo(value, m.tickSize).toFixed(decimalsOf(m.tickSize));
+const qty = (m: Steps, value: number) => roundTo(value, m.qtyStep).toFixed(decimalsOf(m.qtyStep));
+
+/** What an instruments-info entry needs of a market or of a non-trading listing. */
+type Listed = Pick<
+  VenueMarket,
+  'id' | 'base' | 'quote' | 'settle' | 'listedAt' | 'tickSize' | 'qtyStep' | 'maxLeverage'
+>;
+
+/** The instruments-info status of each kind of non-trading listing (listings.ts). */
+const LISTING_STATUS: Partial<Record<NonTradingListing['kind'], string>> = {
+  preLaunch: 'PreLaunch',
+  quarterly: 'Trading',
+  delivering: 'Delivering',
+  closed: 'Closed',
+};
 
 function envelope(ctx: VenueContext, result: unknown, retCode = 0, retMsg = 'OK'): RestReply {
   return jsonReply({ retCode, retMsg, result, retExtInfo: {}, time: ctx.now() });
@@ -34,16 +51,47 @@ function offsetOf(cursor: string | null): number {
   return match === null ? -1 : Number(match[1]);
 }
 
-function instrument(m: VenueMarket): unknown {
+function instrument(m: VenueMarket): Record<string, unknown> {
+  return instrumentOf(m, { status: 'Trading', fundingIntervalMinutes: m.fundingIntervalHours * 60 });
+}
+
+function listingInstrument(listing: NonTradingListing): Record<string, unknown> {
+  const dated = listing.kind === 'quarterly' || listing.kind === 'delivering';
+  const entry = instrumentOf(listing, {
+    status: LISTING_STATUS[listing.kind] ?? 'Closed',
+    fundingIntervalMinutes: dated ? 0 : 480,
+    ...(dated ? { contractType: 'LinearFutures', deliveryTime: listing.expiresAt ?? 0 } : {}),
+  });
+  if (listing.kind !== 'preLaunch') return entry;
+  // A pre-market contract: its phases and auction times, as instruments-info sends them with status=PreLaunch.
+  const opensAt = listing.listedAt;
+  return {
+    ...entry,
+    isPreListing: true,
+    preListingInfo: {
+      curAuctionPhase: 'ContinuousTrading',
+      phases: [
+        { phase: 'CallAuction', startTime: String(opensAt - 7_200_000), endTime: String(opensAt - 3_600_000) },
+        { phase: 'ContinuousTrading', startTime: String(opensAt - 3_600_000), endTime: '' },
+      ],
+      auctionFeeInfo: { auctionFeeRate: '0', takerFeeRate: '0.001', makerFeeRate: '0.0004' },
+    },
+  };
+}
+
+function instrumentOf(
+  m: Listed,
+  how: { status: string; fundingIntervalMinutes: number; contractType?: string; deliveryTime?: number },
+): Record<string, unknown> {
   return {
     symbol: m.id,
-    contractType: 'LinearPerpetual',
-    status: 'Trading',
+    contractType: how.contractType ?? 'LinearPerpetual',
+    status: how.status,
     baseCoin: m.base,
     quoteCoin: m.quote,
     launchTime: String(m.listedAt),
-    deliveryTime: '0',
-    deliveryFeeRate: '',
+    deliveryTime: String(how.deliveryTime ?? 0),
+    deliveryFeeRate: how.contractType === 'LinearFutures' ? '0.0005' : '',
     priceScale: String(decimalsOf(m.tickSize)),
     leverageFilter: { minLeverage: '1', maxLeverage: m.maxLeverage.toFixed(2), leverageStep: '0.01' },
     priceFilter: {
@@ -60,7 +108,8 @@ function instrument(m: VenueMarket): unknown {
       minNotionalValue: '5',
     },
     unifiedMarginTrade: true,
-    fundingInterval: m.fundingIntervalHours * 60,
+    // A number of minutes, unlike nearly every other field (0 for dated futures).
+    fundingInterval: how.fundingIntervalMinutes,
     settleCoin: m.settle,
     copyTrading: 'both',
     upperFundingRate: '0.02',
@@ -79,22 +128,26 @@ function ticker(m: VenueMarket, ctx: VenueContext, now: number): Record<string, 
   const bid = bookSide(m, s, 'bids')[0];
   const ask = bookSide(m, s, 'asks')[0];
   const openInterest = s.openInterestUsd / s.markPrice;
+  const blank = (field: Parameters<typeof m.blanks.has>[0], value: string) => (m.blanks.has(field) ? '' : value);
   return {
     symbol: m.id,
     lastPrice: price(m, s.price),
-    indexPrice: price(m, s.indexPrice),
+    indexPrice: blank('indexPrice', price(m, s.indexPrice)),
     markPrice: price(m, s.markPrice),
     prevPrice24h: price(m, day.open),
     price24hPcnt: trimmed((day.last - day.open) / day.open, 6),
     highPrice24h: price(m, day.high),
     lowPrice24h: price(m, day.low),
     prevPrice1h: price(m, hourAgo),
-    openInterest: qty(m, openInterest),
-    openInterestValue: (roundTo(openInterest, m.qtyStep) * s.markPrice).toFixed(2),
+    openInterest: blank('openInterest', qty(m, openInterest)),
+    openInterestValue:
+      m.blanks.has('openInterest') || m.blanks.has('openInterestValue')
+        ? ''
+        : (roundTo(openInterest, m.qtyStep) * s.markPrice).toFixed(2),
     turnover24h: s.volume24hUsd.toFixed(4),
     volume24h: qty(m, s.volume24hUsd / s.price),
-    fundingRate: trimmed(s.fundingRate, 8),
-    nextFundingTime: String(nextFundingAt(m, now)),
+    fundingRate: blank('fundingRate', trimmed(s.fundingRate, 8)),
+    nextFundingTime: blank('nextFundingTime', String(nextFundingAt(m, now))),
     predictedDeliveryPrice: '',
     basisRate: '',
     deliveryFeeRate: '',
@@ -107,6 +160,33 @@ function ticker(m: VenueMarket, ctx: VenueContext, now: number): Record<string, 
     preOpenPrice: '',
     preQty: '',
     curPreListingPhase: '',
+  };
+}
+
+/** A dated future in the linear tickers: no funding ("" rate and next time), a delivery time and a basis instead. */
+function quarterlyTicker(listing: NonTradingListing, ctx: VenueContext, now: number): Record<string, unknown> | null {
+  const twin = listing.twin;
+  if (twin === null) return null;
+  const perpetual = ticker(twin, ctx, now);
+  const s = stateAtMs(twin, ctx.startMs, now);
+  const mark = s.markPrice * (1 + QUARTERLY_BASIS);
+  return {
+    ...perpetual,
+    symbol: listing.id,
+    lastPrice: price(twin, mark),
+    markPrice: price(twin, mark),
+    bid1Price: price(twin, mark * 0.9995),
+    ask1Price: price(twin, mark * 1.0005),
+    openInterest: qty(twin, s.openInterestUsd / 50 / mark),
+    openInterestValue: (s.openInterestUsd / 50).toFixed(2),
+    turnover24h: (s.volume24hUsd / 50).toFixed(4),
+    volume24h: qty(twin, s.volume24hUsd / 50 / mark),
+    fundingRate: '',
+    nextFundingTime: '',
+    deliveryTime: String(listing.expiresAt ?? 0),
+    basisRate: trimmed(QUARTERLY_BASIS, 8),
+    basis: price(twin, mark - s.indexPrice),
+    deliveryFeeRate: '0.0005',
   };
 }
 
@@ -170,18 +250,28 @@ function handle(request: RestRequest, ctx: VenueContext): RestReply {
   const requireSymbol = (): VenueMarket | RestReply => one ?? paramsError(ctx, 'symbol invalid');
   switch (request.path) {
     case '/v5/market/instruments-info': {
-      if (query.get('status') !== null && query.get('status') !== 'Trading') {
-        return envelope(ctx, { category, list: [], nextPageCursor: '' });
-      }
+      // Without a status Bybit lists only what trades (perpetuals and dated futures); other statuses on request.
+      const status = query.get('status') ?? 'Trading';
+      const listings = category === 'linear' && one === undefined ? ctx.model.nonTrading : [];
+      const all = [
+        ...(status === 'Trading' ? selected.map(instrument) : []),
+        ...listings.filter((l) => LISTING_STATUS[l.kind] === status).map(listingInstrument),
+      ];
       const pageSize = clamp(intParam(query, 'limit') ?? 500, 1, 1000);
       const offset = offsetOf(query.get('cursor'));
       if (offset < 0) return paramsError(ctx, 'cursor invalid');
-      const page = selected.slice(offset, offset + pageSize);
-      const next = offset + page.length < selected.length ? cursorOf(offset + page.length) : '';
-      return envelope(ctx, { category, list: page.map(instrument), nextPageCursor: next });
+      const page = all.slice(offset, offset + pageSize);
+      const next = offset + page.length < all.length ? cursorOf(offset + page.length) : '';
+      return envelope(ctx, { category, list: page, nextPageCursor: next });
     }
-    case '/v5/market/tickers':
-      return envelope(ctx, { category, list: selected.map((m) => ticker(m, ctx, now)) });
+    case '/v5/market/tickers': {
+      const dated = category === 'linear' && one === undefined ? ctx.model.nonTrading : [];
+      const futures = dated.filter((l) => l.kind === 'quarterly').map((l) => quarterlyTicker(l, ctx, now));
+      return envelope(ctx, {
+        category,
+        list: [...selected.map((m) => ticker(m, ctx, now)), ...futures.filter((t) => t !== null)],
+      });
+    }
     case '/v5/market/orderbook': {
       const m = requireSymbol();
       if (isReply(m)) return m;

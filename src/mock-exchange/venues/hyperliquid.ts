@@ -1,5 +1,6 @@
 // Hyperliquid: POST /info with the request types ccxt's hyperliquid sends (metaAndAssetCtxs for markets, funding,
 // open interest and tickers; l2Book for books) and the /ws socket (allMids, ping). There is no liquidation stream.
+import type { NonTradingListing } from '../listings.js';
 import type { MarketState, VenueMarket } from '../model.js';
 import { bookSide, dayStats, stateAtMs, trimmed } from '../model.js';
 import type { FaultSpec } from '../scenario.js';
@@ -29,6 +30,7 @@ function universeEntry(m: VenueMarket): Record<string, unknown> {
   };
 }
 
+/** Blanks are null here (Hyperliquid sends null for a premium, mid or impact prices it does not have). */
 function assetCtx(m: VenueMarket, ctx: VenueContext, now: number): Record<string, unknown> {
   const s: MarketState = stateAtMs(m, ctx.startMs, now);
   const bid = bookSide(m, s, 'bids')[0];
@@ -40,19 +42,55 @@ function assetCtx(m: VenueMarket, ctx: VenueContext, now: number): Record<string
     openInterest: sz(m, s.openInterestUsd / s.markPrice),
     prevDayPx: px(m, day.open),
     dayNtlVlm: trimmed(s.volume24hUsd, 6),
-    premium: trimmed(s.premium, 8),
+    premium: m.blanks.has('premium') ? null : trimmed(s.premium, 8),
     oraclePx: px(m, s.indexPrice),
     markPx: px(m, s.markPrice),
-    midPx: px(m, mid),
-    impactPxs: [px(m, bid?.price ?? s.price), px(m, ask?.price ?? s.price)],
+    midPx: m.blanks.has('midPrice') ? null : px(m, mid),
+    impactPxs: m.blanks.has('impactPrices') ? null : [px(m, bid?.price ?? s.price), px(m, ask?.price ?? s.price)],
     dayBaseVlm: sz(m, s.volume24hUsd / s.price),
   };
 }
 
-function meta(ctx: VenueContext): Record<string, unknown> {
-  const tiers = [...new Set(ctx.model.markets.map((m) => Math.min(m.maxLeverage, 40)))];
+/** A delisted coin stays in the universe (flagged) with a dead context: no book, no open interest, no funding. */
+function delistedEntry(listing: NonTradingListing): Record<string, unknown> {
   return {
-    universe: ctx.model.markets.map(universeEntry),
+    szDecimals: 0,
+    name: listing.base,
+    maxLeverage: 10,
+    marginTableId: 10,
+    onlyIsolated: true,
+    isDelisted: true,
+  };
+}
+
+function delistedCtx(listing: NonTradingListing): Record<string, unknown> {
+  const price = String(listing.refPrice);
+  return {
+    funding: '0.0',
+    openInterest: '0.0',
+    prevDayPx: price,
+    dayNtlVlm: '0.0',
+    premium: null,
+    oraclePx: price,
+    markPx: price,
+    midPx: null,
+    impactPxs: null,
+    dayBaseVlm: '0.0',
+  };
+}
+
+/** The delisted coins, after the scenario's markets so that those keep their asset indexes. */
+const delisted = (ctx: VenueContext) => ctx.model.nonTrading.filter((l) => l.kind === 'delisted');
+
+function meta(ctx: VenueContext): Record<string, unknown> {
+  const tiers = [
+    ...new Set([
+      ...ctx.model.markets.map((m) => Math.min(m.maxLeverage, 40)),
+      ...(delisted(ctx).length > 0 ? [10] : []),
+    ]),
+  ];
+  return {
+    universe: [...ctx.model.markets.map(universeEntry), ...delisted(ctx).map(delistedEntry)],
     marginTables: tiers.map((lev) => [
       lev,
       { description: '', marginTiers: [{ lowerBound: '0.0', maxLeverage: lev }] },
@@ -68,7 +106,10 @@ function handle(request: RestRequest, ctx: VenueContext): RestReply {
     case 'meta':
       return jsonReply(meta(ctx));
     case 'metaAndAssetCtxs':
-      return jsonReply([meta(ctx), ctx.model.markets.map((m) => assetCtx(m, ctx, now))]);
+      return jsonReply([
+        meta(ctx),
+        [...ctx.model.markets.map((m) => assetCtx(m, ctx, now)), ...delisted(ctx).map(delistedCtx)],
+      ]);
     case 'allMids': {
       const mids: Record<string, string> = {};
       for (const m of ctx.model.markets) mids[m.base] = px(m, stateAtMs(m, ctx.startMs, now).price);

@@ -2,6 +2,7 @@
 // {code, msg, data} envelope; linear USDT/USDC swaps plus the inverse BASE-USD-SWAP twins the real venue lists), the
 // index tickers of their underlyings (BTC-USDT, BTC-USD), and
 // the public socket /ws/v5/public (liquidation-orders, mark-price, funding-rate, tickers; text ping -> pong).
+import type { NonTradingListing } from '../listings.js';
 import type { LiquidationEvent, MarketState, VenueMarket } from '../model.js';
 import { bookSide, dayStats, decimalsOf, nextFundingAt, roundTo, stateAtMs, trimmed } from '../model.js';
 import type { FaultSpec } from '../scenario.js';
@@ -18,8 +19,10 @@ import {
   retryAfterHeader,
 } from '../venue.js';
 
-const px = (m: VenueMarket, value: number) => trimmed(roundTo(value, m.tickSize), decimalsOf(m.tickSize));
-const contracts = (m: VenueMarket, value: number) => trimmed(roundTo(value, m.qtyStep), decimalsOf(m.qtyStep));
+const px = (m: Pick<VenueMarket, 'tickSize'>, value: number) =>
+  trimmed(roundTo(value, m.tickSize), decimalsOf(m.tickSize));
+const contracts = (m: Pick<VenueMarket, 'qtyStep'>, value: number) =>
+  trimmed(roundTo(value, m.qtyStep), decimalsOf(m.qtyStep));
 /** Base units (linear) or USD (inverse) to contracts. */
 const toContracts = (m: VenueMarket, amount: number) => amount / m.contractSize;
 
@@ -28,9 +31,43 @@ const fail = (code: string, msg: string, status = 200): RestReply => jsonReply({
 const noInstrument = () => fail('51001', "Instrument ID or Spread ID doesn't exist.");
 const emptyParam = (name: string) => fail('50014', `Parameter ${name} can not be empty.`, 400);
 
-const instFamily = (m: VenueMarket) => `${m.base}-${m.quote}`;
+const instFamily = (m: Pick<VenueMarket, 'base' | 'quote'>) => `${m.base}-${m.quote}`;
 
-function instrument(m: VenueMarket): unknown {
+/** The instrument state of each kind of non-trading listing (listings.ts). */
+const LISTING_STATE: Partial<Record<NonTradingListing['kind'], string>> = {
+  preopen: 'preopen',
+  suspend: 'suspend',
+  quarterly: 'live',
+};
+
+/** A swap listing that does not trade: preopen, suspended, or OKX's broken preopen entry with no instId. */
+function listingInstrument(listing: NonTradingListing, instType: 'SWAP' | 'FUTURES'): Record<string, unknown> {
+  if (listing.kind === 'placeholder') return { instId: '', instType, state: 'preopen' };
+  const twin = listing.twin;
+  const family = `${listing.base}-${listing.quote}`;
+  const stepped = (value: number, step: number) => trimmed(roundTo(value, step), decimalsOf(step));
+  return {
+    ...instrument(twin ?? { ...listing, contractSize: 10, linear: true, index: 0 }),
+    alias: listing.kind === 'quarterly' ? 'quarter' : '',
+    ctVal: trimmed(twin?.contractSize ?? 10, 10),
+    expTime: listing.expiresAt === null ? '' : String(listing.expiresAt),
+    instFamily: family,
+    instId: listing.id,
+    instType,
+    listTime: String(listing.listedAt),
+    contTdSwTime: String(listing.listedAt),
+    lotSz: stepped(listing.qtyStep, listing.qtyStep),
+    minSz: stepped(listing.qtyStep, listing.qtyStep),
+    state: LISTING_STATE[listing.kind] ?? 'suspend',
+    tickSz: stepped(listing.tickSize, listing.tickSize),
+    uly: family,
+  };
+}
+
+function instrument(
+  m: Pick<VenueMarket, 'id' | 'base' | 'quote' | 'settle' | 'linear' | 'contractSize' | 'index' | 'listedAt'> &
+    Pick<VenueMarket, 'maxLeverage' | 'qtyStep' | 'tickSize'>,
+): Record<string, unknown> {
   return {
     alias: '',
     auctionEndTime: '',
@@ -74,10 +111,12 @@ function instrument(m: VenueMarket): unknown {
 
 function fundingRate(m: VenueMarket, s: MarketState, now: number): Record<string, string> {
   const next = nextFundingAt(m, now);
+  const noRate = m.blanks.has('fundingRate');
+  const noTime = m.blanks.has('nextFundingTime');
   return {
     formulaType: 'withRate',
-    fundingRate: trimmed(s.fundingRate, 16),
-    fundingTime: String(next),
+    fundingRate: noRate ? '' : trimmed(s.fundingRate, 16),
+    fundingTime: noTime ? '' : String(next),
     impactValue: '',
     instId: m.id,
     instType: 'SWAP',
@@ -86,9 +125,9 @@ function fundingRate(m: VenueMarket, s: MarketState, now: number): Record<string
     method: 'current_period',
     minFundingRate: '-0.02',
     nextFundingRate: '',
-    nextFundingTime: String(next + m.fundingIntervalHours * 3_600_000),
-    premium: trimmed(s.premium, 16),
-    settFundingRate: trimmed(s.fundingRate, 16),
+    nextFundingTime: noTime ? '' : String(next + m.fundingIntervalHours * 3_600_000),
+    premium: m.blanks.has('premium') ? '' : trimmed(s.premium, 16),
+    settFundingRate: noRate ? '' : trimmed(s.fundingRate, 16),
     settState: 'settled',
     ts: String(now),
   };
@@ -98,6 +137,8 @@ function openInterest(m: VenueMarket, s: MarketState, now: number): Record<strin
   const coins = s.openInterestUsd / s.markPrice;
   const oi = roundTo(toContracts(m, m.linear ? coins : s.openInterestUsd), m.qtyStep);
   const oiCoins = m.linear ? oi * m.contractSize : (oi * m.contractSize) / s.markPrice;
+  if (m.blanks.has('openInterest'))
+    return { instId: m.id, instType: 'SWAP', oi: '', oiCcy: '', oiUsd: '', ts: String(now) };
   return {
     instId: m.id,
     instType: 'SWAP',
@@ -151,7 +192,7 @@ function indexTicker(m: VenueMarket, ctx: VenueContext, now: number): Record<str
   const dayStartUtc = Math.floor(now / 86_400_000) * 86_400_000;
   return {
     instId: instFamily(m),
-    idxPx: px(m, last),
+    idxPx: m.blanks.has('indexPrice') ? '' : px(m, last),
     high24h: px(m, Math.max(open, last, inside?.high ?? -Infinity)),
     low24h: px(m, Math.min(open, last, inside?.low ?? Infinity)),
     open24h: px(m, open),
@@ -240,9 +281,17 @@ function handle(request: RestRequest, ctx: VenueContext): RestReply {
     case '/api/v5/public/instruments': {
       const problem = needType();
       if (problem !== undefined) return problem;
+      // Futures are listed only when asked for (ccxt, loading swaps only, never is).
+      if (instType === 'FUTURES') {
+        const dated = ctx.model.nonTrading.filter((l) => l.kind === 'quarterly');
+        return ok(dated.map((l) => listingInstrument(l, 'FUTURES')));
+      }
       if (instType !== 'SWAP') return ok([]);
       const markets = swaps();
-      return isReply(markets) ? markets : ok(markets.map(instrument));
+      if (isReply(markets)) return markets;
+      const filtered = (family !== null && family !== '') || (instId !== null && instId !== '');
+      const others = filtered ? [] : ctx.model.nonTrading.filter((l) => l.kind !== 'quarterly');
+      return ok([...markets.map(instrument), ...others.map((l) => listingInstrument(l, 'SWAP'))]);
     }
     case '/api/v5/public/funding-rate': {
       if (instId === null || instId === '') return emptyParam('instId');
@@ -320,7 +369,8 @@ function handle(request: RestRequest, ctx: VenueContext): RestReply {
         bookSide(m, s, side)
           .slice(0, size)
           .map((l) => [px(m, l.price), contracts(m, toContracts(m, l.amount)), '0', String(l.orders)]);
-      return ok([{ asks: levels('asks'), bids: levels('bids'), ts: String(now), seqId: Math.floor(now / 10) % 2e9 }]);
+      // REST books carry no seqId (only the socket's books channel does).
+      return ok([{ asks: levels('asks'), bids: levels('bids'), ts: String(now) }]);
     }
     case '/api/v5/rubik/stat/contracts/long-short-account-ratio-contract': {
       const m = one();
@@ -389,7 +439,18 @@ const argOf = (key: string): Arg => {
 /** Pushes per channel, wall ms (the real venue: mark price on change or every 10 s, funding every 30 to 90 s). */
 const PUSH_EVERY: Record<string, number> = { 'mark-price': 1000, tickers: 1000, 'funding-rate': 5000 };
 
-function liquidationData(event: LiquidationEvent): unknown {
+export type PositionMode = 'net' | 'longShort' | 'mixed';
+
+/**
+ * posSide of a liquidation: "net" for an account in net mode (the side then follows from the order side), the
+ * position's side in long/short mode. Mixed: every fourth second's liquidations long/short, the rest net.
+ */
+export function posSideOf(event: LiquidationEvent, mode: PositionMode): string {
+  const hedged = mode === 'longShort' || (mode === 'mixed' && Math.floor(event.at / 1000) % 4 === 3);
+  return hedged ? event.side : 'net';
+}
+
+function liquidationData(event: LiquidationEvent, mode: PositionMode): unknown {
   const m = event.market;
   return {
     details: [
@@ -397,8 +458,8 @@ function liquidationData(event: LiquidationEvent): unknown {
         bkLoss: '0',
         bkPx: px(m, event.price),
         ccy: '',
-        // posSide is the liquidated position; side is the liquidation order's side (a long is closed by a sell).
-        posSide: event.side,
+        // side is the liquidation order's side (a long is closed by a sell); posSide the position, or "net".
+        posSide: posSideOf(event, mode),
         side: event.side === 'long' ? 'sell' : 'buy',
         sz: contracts(m, toContracts(m, m.linear ? event.sizeBase : event.sizeUsd)),
         ts: String(event.at),
@@ -459,7 +520,9 @@ const socket: VenueSocket = {
           .recentLiquidations()
           .flatMap((batch) => batch.events)
           .slice(-ctx.replayOnSubscribe);
-        if (backlog.length > 0) conn.send({ arg, data: backlog.map(liquidationData) });
+        if (backlog.length > 0) {
+          conn.send({ arg, data: backlog.map((event) => liquidationData(event, ctx.positionMode)) });
+        }
       }
     }
   },
@@ -483,10 +546,10 @@ const socket: VenueSocket = {
       }
     }
   },
-  pushLiquidations(conns, batches: readonly LiquidationBatch[]) {
+  pushLiquidations(conns, batches: readonly LiquidationBatch[], ctx) {
     if (batches.length === 0) return;
     // One data item per liquidation (ccxt reads only details[0] of each item).
-    const data = batches.flatMap((batch) => batch.events.map(liquidationData));
+    const data = batches.flatMap((batch) => batch.events.map((event) => liquidationData(event, ctx.positionMode)));
     for (const conn of conns) {
       for (const key of conn.subscriptions) {
         const arg = argOf(key);
