@@ -82,13 +82,13 @@ export async function startHarness(options: {
   env?: Record<string, string>;
   tuning?: MarketTuning;
   frozen?: boolean;
+  /** The mock's wall clock, for a test that moves scenario time itself (default: real time, or frozen). */
+  clock?: () => number;
   service?: Partial<MarketServiceOptions>;
 }): Promise<Harness> {
   const wall = Date.now();
-  const mock = await startMockExchange({
-    scenario: options.scenario,
-    ...(options.frozen === true ? { clock: () => wall } : {}),
-  });
+  const clock = options.clock ?? (options.frozen === true ? () => wall : undefined);
+  const mock = await startMockExchange({ scenario: options.scenario, ...(clock !== undefined ? { clock } : {}) });
   const sink = new FakeSink();
   const log = new RecordingLogger();
   const tasks = new Map<string, ManualTask>();

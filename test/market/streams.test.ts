@@ -46,15 +46,32 @@ describe('liquidation streams against the mock exchange', () => {
   });
 
   it('reports the side of the liquidated position on every venue, whatever its convention', async () => {
+    // Scenario time waits until every stream is subscribed (Bybit subscribes per symbol after the first cycle), so
+    // a slow start on a loaded machine cannot make a venue miss the two liquidations.
+    let wallMs = Date.now();
     h = await startHarness({
       scenario: scenario([
         { atSec: 1.2, side: 'long', sizeUsd: 50_000, price: 100_000 },
         { atSec: 2.4, side: 'short', sizeUsd: 20_200, price: 101_000 },
       ]),
       tuning: { streams: true, markPriceStream: false },
+      clock: () => wallMs,
     });
     await h.service.start();
     await h.service.pollOnce();
+    const mock = h.mock;
+    const upgraded = () =>
+      new Set(
+        mock
+          .requests()
+          .filter((r) => r.method === 'WS' && r.status === 101)
+          .map((r) => r.venue),
+      );
+    await waitFor(() => STREAMED.every((venue) => upgraded().has(venue)), 10_000, 'a socket per streaming venue');
+    // The subscriptions follow the upgrades by a message each way.
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    wallMs += 3_000;
+    mock.pushNow();
     const sink = h.sink;
     await waitFor(
       () => STREAMED.every((venue) => sink.liquidationsOf(venue).length >= 2),
@@ -63,7 +80,7 @@ describe('liquidation streams against the mock exchange', () => {
     );
     for (const venue of STREAMED) {
       const [first, second] = sink.liquidationsOf(venue);
-      // Binance sends SELL for a liquidated long, Bybit sends Buy, OKX sends posSide long: all are 'long' here.
+      // Binance sends SELL for a liquidated long, Bybit sends Buy, OKX posSide long (or net with a sell order): all 'long'.
       expect(first, venue).toMatchObject({ side: 'long', price: 100_000, symbol: 'BTC/USDT:USDT' });
       expect(second, venue).toMatchObject({ side: 'short', price: 101_000 });
       expect(first?.sizeUsd ?? 0, venue).toBeCloseTo(50_000, -2);
