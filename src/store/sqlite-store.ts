@@ -20,6 +20,8 @@ import type {
   Snapshot,
 } from '../domain/market.js';
 import type { MarketStore } from '../domain/ports.js';
+import { SnapshotCompactor } from './compaction.js';
+import type { CompactResult } from './compaction.js';
 import { migrate } from './migrations.js';
 import {
   SNAPSHOT_ROW_LENGTH,
@@ -50,7 +52,10 @@ const SWEEP_EVERY_MS = MINUTE_MS;
 export interface StoreOptions {
   /** Directory of `spiralwatch.db`; created if missing. */
   dataDir: string;
-  /** How long rows stay on disk; `pruneExpired()` deletes older ones. */
+  /**
+   * How long rows stay on disk; `pruneExpired()` deletes older ones. Snapshots older than the 24 h window are kept
+   * thinned to one per market per 30 minutes (compaction.ts).
+   */
   retentionDays: number;
   /** The store's clock (epoch ms); the window's 2 h and 24 h boundaries are measured from it. */
   now?: () => number;
@@ -63,7 +68,7 @@ export interface StoreOptions {
   expectedPollMs?: number;
   /** How long a write waits for another connection's lock (default 5 s). */
   busyTimeoutMs?: number;
-  /** Rows deleted per transaction by prune (default 20,000). */
+  /** Rows deleted per transaction by prune and by compaction (default 20,000). */
   pruneBatchRows?: number;
   /**
    * Keep the Snapshot objects history() builds, one per window row, and hand the same frozen objects out again
@@ -87,6 +92,12 @@ export interface PruneResult {
   liquidationBuckets: number;
 }
 
+/** What `pruneExpired()` did: the prune past retentionDays, then the compaction past the window. */
+export interface MaintenanceResult extends PruneResult {
+  /** Snapshots older than the window deleted because a later one of the same market shares their bucket. */
+  compactedSnapshots: number;
+}
+
 export interface WindowStats {
   markets: number;
   finePoints: number;
@@ -106,8 +117,13 @@ export interface SqliteMarketStore extends MarketStore {
   saveMarkets(markets: readonly MarketInfo[]): SaveReport;
   saveSnapshots(snapshots: readonly Snapshot[]): SaveReport;
   prune(beforeAt: number): PruneResult;
-  /** Prunes what is older than `retentionDays` on the store's clock. */
-  pruneExpired(): PruneResult;
+  /**
+   * Thins the snapshots older than the window (24 h on the store's clock) to the last one per market and
+   * 30-minute bucket; what the window holds, and so every read, is unchanged. Idempotent.
+   */
+  compact(): CompactResult;
+  /** Prunes what is older than `retentionDays` on the store's clock, then compacts. */
+  pruneExpired(): MaintenanceResult;
   windowStats(): WindowStats;
   /**
    * Opens one transaction for every write until `endBatch()` (each save inside it becomes a savepoint), so that a
@@ -191,6 +207,7 @@ class SqliteStore implements SqliteMarketStore {
   private readonly expectedPollMs: number;
   private readonly pruneBatchRows: number;
   private readonly cacheHistory: boolean;
+  private readonly compactor: SnapshotCompactor;
   private readonly onRejected: (error: StoreRejectionError) => void;
   private readonly byKey = new Map<string, MarketEntry>();
   private readonly byId = new Map<number, MarketEntry>();
@@ -222,6 +239,7 @@ class SqliteStore implements SqliteMarketStore {
     this.expectedPollMs = options.expectedPollMs ?? 30_000;
     this.pruneBatchRows = Math.max(1, Math.trunc(options.pruneBatchRows ?? 20_000));
     this.cacheHistory = options.cacheHistory ?? false;
+    this.compactor = new SnapshotCompactor(db, this.pruneBatchRows);
     this.onRejected = options.onRejected ?? ((error) => console.warn(error.message));
 
     const valueColumns = SNAPSHOT_VALUE_COLUMNS.join(', ');
@@ -322,8 +340,14 @@ class SqliteStore implements SqliteMarketStore {
     return result;
   }
 
-  pruneExpired(): PruneResult {
-    return this.prune(this.now() - this.retentionDays * DAY_MS);
+  compact(): CompactResult {
+    // Only rows the window has let go of: its cut is the same WINDOW_SPAN_MS on the same clock.
+    return this.compactor.compact(this.now() - WINDOW_SPAN_MS);
+  }
+
+  pruneExpired(): MaintenanceResult {
+    const pruned = this.prune(this.now() - this.retentionDays * DAY_MS);
+    return { ...pruned, compactedSnapshots: this.compact().snapshots };
   }
 
   close(): void {
