@@ -8,6 +8,7 @@ import { startChat, type ChatRuntime } from './chat/start.js';
 import { createChartRenderer } from './charts/index.js';
 import { commands } from './commands/index.js';
 import { ConfigError, SECRET_KEYS, describeConfig, loadConfig } from './config/env.js';
+import { SINGLE_ROLE } from './log/instance.js';
 import { createLogger } from './log/logger.js';
 import { cronLoggerFor, SerialJob } from './market/scheduler.js';
 import { checkHealth } from './ops/health.js';
@@ -32,6 +33,9 @@ async function main(): Promise<void> {
     format: process.stderr.isTTY ? 'pretty' : 'json',
     // Configured tokens are masked wherever they appear, error messages from libraries included.
     secrets: [config.DISCORD_TOKEN, config.TELEGRAM_BOT_TOKEN, config.TELEGRAM_WEBHOOK_SECRET],
+    instance: config.INSTANCE_ID,
+    // One process holds every role until instances elect a leader.
+    role: () => SINGLE_ROLE,
   });
   log.info('starting Spiralwatch', { settings: describeConfig(config) });
   const startedAt = Date.now();

@@ -13,7 +13,7 @@ import type { CommandContext, Services } from '../commands/command.js';
 import { dispatch } from '../commands/dispatch.js';
 import { commands } from '../commands/index.js';
 import type { Reply } from '../commands/reply.js';
-import { loadConfig, SECRET_KEYS, type Config } from '../config/env.js';
+import { envSchema, loadConfig, SECRET_KEYS, type Config } from '../config/env.js';
 import { loadGlossary } from '../glossary/load.js';
 import { createLogger, type Logger } from '../log/logger.js';
 import type { VenueCycleReport } from '../market/service.js';
@@ -149,6 +149,10 @@ export async function runCli(argv: readonly string[], write: Write): Promise<num
     level: 'warn',
     format: process.stderr.isTTY ? 'pretty' : 'json',
     secrets: SECRET_KEYS.map((key) => process.env[key]),
+    // A bad INSTANCE_ID is reported by the commands that read the configuration; until then the default stands.
+    instance: envSchema.shape.INSTANCE_ID.safeParse(process.env['INSTANCE_ID']).data,
+    // A one-off command holds none of the bot's roles.
+    role: () => 'cli',
   });
   if (name === 'poll') return poll(words, json, log, write);
   if (name === 'discord:register') return registerDiscord(words, write);

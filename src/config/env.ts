@@ -3,6 +3,7 @@
 import cron from 'node-cron';
 import { z } from 'zod';
 import { EXCHANGE_IDS, exchangeIdSchema } from '../domain/market.js';
+import { defaultInstanceId } from '../log/instance.js';
 
 /** Variables whose values must never be printed. */
 export const SECRET_KEYS = ['DISCORD_TOKEN', 'TELEGRAM_BOT_TOKEN', 'TELEGRAM_WEBHOOK_SECRET'] as const;
@@ -116,6 +117,18 @@ export const envSchema = z.object({
   HTTP_PORT: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(1).max(65_535).optional()),
   HTTP_HOST: z.preprocess(emptyAsUndefined, z.string().trim().min(1).default('0.0.0.0')),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('info'),
+  /** Names this process on every log line, so that the logs of several instances can be told apart. */
+  INSTANCE_ID: z.preprocess(
+    emptyAsUndefined,
+    z
+      .string()
+      .trim()
+      .regex(
+        /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/,
+        'may hold only A-Z, a-z, 0-9, ., _ and -, start with a letter or digit, at most 64 characters',
+      )
+      .default(defaultInstanceId),
+  ),
 });
 
 /** Settings that only make sense together; checked on the raw values so they are reported beside the rest. */
