@@ -14,6 +14,7 @@ import {
   type RESTOptions,
 } from 'discord.js';
 import type { Caller, CommandContext, CommandDefinition, OptionValue } from '../commands/command.js';
+import type { Config } from '../config/env.js';
 import { dispatch, findCommand, type FailureReporter } from '../commands/dispatch.js';
 import type { Reply } from '../commands/reply.js';
 import { cutText } from '../commands/text.js';
@@ -40,10 +41,31 @@ export interface DiscordAdapterOptions {
   log?: Logger;
   /** A handler taking longer than this (ms) gets a deferred reply; Discord's deadline is 3 s. Default 1500. */
   deferAfterMs?: number;
+  /** The gateway shards this instance runs (see discordShardsOf). Default `auto`. */
+  shards?: DiscordShards;
+}
+
+/**
+ * Which gateway shards one instance runs: `auto` asks /gateway/bot for Discord's recommended count and runs them
+ * all; otherwise these ids out of a total over all instances.
+ */
+export type DiscordShards = 'auto' | { ids: readonly number[]; count: number };
+
+/** DISCORD_SHARDS and DISCORD_SHARD_COUNT (validated together by loadConfig) as the adapter takes them. */
+export function discordShardsOf(
+  config: Partial<Pick<Config, 'DISCORD_SHARDS' | 'DISCORD_SHARD_COUNT'>>,
+): DiscordShards {
+  const shards = config.DISCORD_SHARDS ?? 'auto';
+  const count = config.DISCORD_SHARD_COUNT;
+  // Without a count (loadConfig requires one) the highest id closes the range, as @discordjs/ws would assume.
+  if (shards !== 'auto') return { ids: shards, count: count ?? Math.max(...shards) + 1 };
+  return count === undefined ? 'auto' : { ids: Array.from({ length: count }, (_, id) => id), count };
 }
 
 export interface DiscordAdapter {
   readonly client: Client;
+  /** The shards this instance runs, once connected: their ids and the total over all instances. */
+  readonly shards: { ids: readonly number[]; count: number };
   /** Posts an alert to a channel; `idempotencyKey` becomes the message nonce so a resend is dropped by Discord. */
   sendAlert(channelId: string, reply: Reply, options: DiscordAlertOptions): Promise<string>;
   stop(): Promise<void>;
@@ -160,8 +182,13 @@ export function discordAlertSender(rest: MessagesRest, delivery: Delivery): Outb
 export async function startDiscordAdapter(options: DiscordAdapterOptions): Promise<DiscordAdapter> {
   const log = (options.log ?? silentLogger).child({ platform: 'discord' });
   const deferAfterMs = options.deferAfterMs ?? 1500;
+  const sharding = options.shards ?? 'auto';
   const client = new Client({
     intents: [GatewayIntentBits.Guilds],
+    // discord.js's internal sharding (@discordjs/ws): the shards of this instance share one process, one REST
+    // client and one cache. Not a ShardingManager of child processes: an instance is the unit we scale and
+    // supervise, and each runs the chat side once (outbox worker included).
+    ...(sharding === 'auto' ? { shards: 'auto' as const } : { shards: [...sharding.ids], shardCount: sharding.count }),
     // Our Delivery owns retries and the waits after a 429 on channel routes; discord.js keeps its route buckets.
     rest: {
       ...(options.apiBase ? { api: options.apiBase } : {}),
@@ -288,10 +315,14 @@ export async function startDiscordAdapter(options: DiscordAdapterOptions): Promi
   const ready = new Promise<void>((resolve) => client.once('clientReady', () => resolve()));
   await client.login(options.token);
   await ready;
-  log.info('connected to the gateway', { user: client.user?.id });
+  // After login discord.js holds the resolved list (for `auto`, what /gateway/bot recommended).
+  const { shards: runningIds, shardCount } = client.options;
+  const shards = { ids: Array.isArray(runningIds) ? [...runningIds] : [], count: shardCount ?? 1 };
+  log.info('connected to the gateway', { user: client.user?.id, shards: shards.ids, shardCount: shards.count });
 
   return {
     client,
+    shards,
     sendAlert: (channelId, reply, options) => sendDiscordAlert(client.rest, delivery, channelId, reply, options),
     async stop() {
       await client.destroy();

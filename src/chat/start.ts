@@ -9,7 +9,7 @@ import { SqliteOutbox } from '../store/outbox.js';
 import { SqliteSubscriptionStore } from '../store/subscriptions.js';
 import { systemClock, type Clock } from './clock.js';
 import { Delivery, type DeliveryOptions } from './delivery.js';
-import { discordAlertSender, startDiscordAdapter, type DiscordAdapter } from './discord.js';
+import { discordAlertSender, discordShardsOf, startDiscordAdapter, type DiscordAdapter } from './discord.js';
 import { describeError } from './errors.js';
 import {
   OutboxWorker,
@@ -30,7 +30,7 @@ export type ChatConfig = Pick<
   | 'TELEGRAM_WEBHOOK_SECRET'
   | 'TELEGRAM_WEBHOOK_PORT'
 > &
-  Partial<Pick<Config, 'TELEGRAM_CONFLICT_MAX_S'>>;
+  Partial<Pick<Config, 'TELEGRAM_CONFLICT_MAX_S' | 'DISCORD_SHARDS' | 'DISCORD_SHARD_COUNT'>>;
 
 export interface StartChatOptions {
   config: ChatConfig;
@@ -109,6 +109,7 @@ export async function startChat(options: StartChatOptions): Promise<ChatRuntime>
       delivery,
       reportFailure,
       log,
+      shards: discordShardsOf(config),
     });
     senders.discord = discordAlertSender(discord.client.rest, delivery);
   }

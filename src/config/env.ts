@@ -28,6 +28,38 @@ const csvList = <T extends z.ZodType>(item: T) =>
 
 const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
 
+/** Shard ids and counts at or above this are refused, so that a typo cannot make a list of millions. */
+export const MAX_DISCORD_SHARD_COUNT = 100_000;
+
+/**
+ * DISCORD_SHARDS: `auto`, or shard ids as a comma list of ids and ranges (`0,1`, `2-3`, `0-3,8`), returned sorted
+ * and without repeats; otherwise the problem in words.
+ */
+export function parseShardList(text: string): { ok: true; shards: 'auto' | number[] } | { ok: false; problem: string } {
+  const value = text.trim().toLowerCase();
+  if (value === 'auto') return { ok: true, shards: 'auto' };
+  const ids = new Set<number>();
+  const parts = value
+    .split(',')
+    .map((part) => part.trim())
+    .filter((part) => part.length > 0);
+  if (parts.length === 0) return { ok: false, problem: 'must be auto or shard ids like 0,1 or 2-3' };
+  for (const part of parts) {
+    const match = /^(\d+)(?:\s*-\s*(\d+))?$/.exec(part);
+    if (!match) return { ok: false, problem: `must be auto or shard ids like 0,1 or 2-3; "${part}" is neither` };
+    const first = Number(match[1]);
+    const last = match[2] === undefined ? first : Number(match[2]);
+    if (last < first) return { ok: false, problem: `the range "${part}" runs backwards; write it as ${last}-${first}` };
+    if (last >= MAX_DISCORD_SHARD_COUNT) {
+      return { ok: false, problem: `shard ${last} is above the largest supported id, ${MAX_DISCORD_SHARD_COUNT - 1}` };
+    }
+    for (let id = first; id <= last; id++) ids.add(id);
+  }
+  return { ok: true, shards: [...ids].sort((a, b) => a - b) };
+}
+
+const shardCountMessage = `must be a whole number from 1 to ${MAX_DISCORD_SHARD_COUNT}: the shards of all instances together`;
+
 const cronExpression = (fallback: string) =>
   z
     .string()
@@ -90,6 +122,32 @@ export const envSchema = z.object({
       .optional(),
   ),
   DISCORD_API_BASE: optionalUrl,
+  /**
+   * The gateway shards this instance runs: `auto` (Discord's recommended count, all of them in this process), or
+   * ids like `0,1` or `2-3` out of DISCORD_SHARD_COUNT.
+   */
+  DISCORD_SHARDS: z.preprocess(
+    emptyAsUndefined,
+    z
+      .string()
+      .default('auto')
+      .transform((value, ctx) => {
+        const parsed = parseShardList(value);
+        if (parsed.ok) return parsed.shards;
+        ctx.issues.push({ code: 'custom', message: parsed.problem, input: value });
+        return z.NEVER;
+      }),
+  ),
+  /** The total number of shards over all instances; required when DISCORD_SHARDS lists ids. */
+  DISCORD_SHARD_COUNT: z.preprocess(
+    emptyAsUndefined,
+    z.coerce
+      .number({ error: shardCountMessage })
+      .int(shardCountMessage)
+      .min(1, shardCountMessage)
+      .max(MAX_DISCORD_SHARD_COUNT, shardCountMessage)
+      .optional(),
+  ),
   TELEGRAM_BOT_TOKEN: z.preprocess(
     emptyAsUndefined,
     z
@@ -149,6 +207,27 @@ function missingCompanions(env: Readonly<Record<string, string | undefined>>): s
   return problems;
 }
 
+/** DISCORD_SHARDS against DISCORD_SHARD_COUNT, on the raw values; each alone is checked by the schema. */
+function shardProblems(env: Readonly<Record<string, string | undefined>>): string[] {
+  const listed = parseShardList((env.DISCORD_SHARDS ?? '').trim() || 'auto');
+  if (!listed.ok || listed.shards === 'auto') return [];
+  const countText = (env.DISCORD_SHARD_COUNT ?? '').trim();
+  if (countText === '') {
+    return [
+      'DISCORD_SHARD_COUNT is required when DISCORD_SHARDS lists shard ids: the number of shards of all instances together',
+    ];
+  }
+  const count = Number(countText);
+  if (!Number.isInteger(count) || count < 1) return []; // the schema reports it
+  const outside = listed.shards.filter((id) => id >= count);
+  if (outside.length === 0) return [];
+  // A few ids are enough to see the mistake; a wide range would otherwise fill the message.
+  const named = outside.length <= 5 ? outside.join(', ') : `${outside.slice(0, 5).join(', ')}, …`;
+  return [
+    `DISCORD_SHARDS: ${outside.length === 1 ? 'shard' : 'shards'} ${named} ${outside.length === 1 ? 'is' : 'are'} not below DISCORD_SHARD_COUNT (${count}); the ids run from 0 to ${count - 1}`,
+  ];
+}
+
 export type Config = z.infer<typeof envSchema>;
 
 /**
@@ -186,7 +265,7 @@ function pickKnown(env: Readonly<Record<string, string | undefined>>): Record<st
 export function loadConfig(env: Readonly<Record<string, string | undefined>>): Config {
   const known = pickKnown(env);
   const result = envSchema.safeParse(known);
-  const companions = missingCompanions(known);
+  const companions = [...missingCompanions(known), ...shardProblems(known)];
   if (result.success && companions.length === 0) return result.data;
   const issues = result.success ? [] : result.error.issues;
   const problems = issues.map((issue) => {

@@ -1,7 +1,8 @@
 // A fake Discord on 127.0.0.1: the REST API under /api/v10 and a JSON gateway on the same port. discord.js
-// finds the gateway through GET /gateway/bot; the gateway says HELLO, answers IDENTIFY with READY and
-// heartbeats with ACK, and can dispatch INTERACTION_CREATE. REST records interaction callbacks, webhook edits,
-// channel messages and application commands, and can answer 429 / 403 / 404 / 5xx as Discord does.
+// finds the gateway through GET /gateway/bot (which recommends a shard count); the gateway says HELLO, answers
+// IDENTIFY with READY (and GUILD_CREATE) for that shard's guilds and heartbeats with ACK, and can dispatch
+// INTERACTION_CREATE on the socket of the interaction's guild's shard. REST records interaction callbacks, webhook
+// edits, channel messages and application commands, and can answer 429 / 403 / 404 / 5xx as Discord does.
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { FakeBucket, listen, newServer, parseMultipart, readBody, sendJson } from './http.js';
@@ -87,6 +88,23 @@ function withDefaults(
   };
 }
 
+/** The shard a guild's events arrive on, as Discord assigns them: `(guild_id >> 22) % shard_count`. */
+export function shardOfGuild(guildId: string, shardCount: number): number {
+  return Number((BigInt(guildId) >> 22n) % BigInt(shardCount));
+}
+
+/** The `n`-th made-up guild id (a plausible snowflake) that lands on `shardId` of `shardCount`. */
+export function guildIdOnShard(shardId: number, shardCount: number, n = 0): string {
+  const base = 300_000_000_000n - (300_000_000_000n % BigInt(shardCount));
+  return (((base + BigInt(shardId) + BigInt(n * shardCount)) << 22n) | 7n).toString();
+}
+
+/** One identified gateway connection: the shard it asked for and its own sequence numbers. */
+interface GatewaySession {
+  shard: [number, number];
+  seq: number;
+}
+
 export class FakeDiscord {
   readonly requests: DiscordRequest[] = [];
   readonly callbacks: InteractionCallback[] = [];
@@ -103,13 +121,15 @@ export class FakeDiscord {
   /** Stored commands: key '' for global, else the guild id. */
   readonly commands = new Map<string, Record<string, unknown>[]>();
   readonly identifies: Record<string, unknown>[] = [];
+  /** Each INTERACTION_CREATE sent, with the shard whose socket carried it. */
+  readonly dispatched: { interactionId: string; shard: [number, number] }[] = [];
   baseUrl = '';
   private server: Server | undefined;
   private wss: WebSocketServer | undefined;
   private readonly sockets = new Set<WebSocket>();
+  private readonly sessions = new Map<WebSocket, GatewaySession>();
   private readonly faults: Fault[] = [];
   private readonly hangs: { pathPattern: RegExp; times: number }[] = [];
-  private seq = 0;
   private nextId = 1_310_000_000_000_000_000n;
   private readonly nonces = new Map<string, ChannelMessage>();
   /** Deferred replies still showing "thinking…", by interaction token: the flags they were deferred with. */
@@ -127,6 +147,12 @@ export class FakeDiscord {
       /** Discord's global limit, 50 requests a second, enforced on `now`'s clock when set. */
       globalPerSecond?: number;
       now?: () => number;
+      /** The shard count GET /gateway/bot recommends. Default 1. */
+      recommendedShards?: number;
+      /** session_start_limit.max_concurrency: shards that may identify at once (per 5 s). Default 1. */
+      maxConcurrency?: number;
+      /** Ids of the guilds the bot is in; each shard's READY lists its own. Default none. */
+      guilds?: readonly string[];
     },
   ) {
     if (options.globalPerSecond)
@@ -168,7 +194,10 @@ export class FakeDiscord {
     this.faults.push({ pathPattern, times, ...error });
   }
 
-  /** Sends INTERACTION_CREATE to every connected gateway session; returns the interaction's id and token. */
+  /**
+   * Sends INTERACTION_CREATE as Discord does: on the session of the shard its guild belongs to (shard 0 for a DM);
+   * returns the interaction's id and token.
+   */
   interact(interaction: Record<string, unknown>): { id: string; token: string } {
     const id = this.newId();
     const token = `itoken-${id}`;
@@ -184,7 +213,13 @@ export class FakeDiscord {
       attachment_size_limit: 8388608,
       ...interaction,
     };
-    this.dispatch('INTERACTION_CREATE', payload);
+    const guildId = typeof interaction.guild_id === 'string' ? interaction.guild_id : undefined;
+    for (const [socket, session] of this.sessions) {
+      const [shardId, shardCount] = session.shard;
+      if ((guildId === undefined ? 0 : shardOfGuild(guildId, shardCount)) !== shardId) continue;
+      this.dispatched.push({ interactionId: id, shard: session.shard });
+      this.send(socket, 'INTERACTION_CREATE', payload);
+    }
     return { id, token };
   }
 
@@ -200,8 +235,49 @@ export class FakeDiscord {
     return this.sockets.size;
   }
 
-  private dispatch(event: string, data: unknown): void {
-    for (const socket of this.sockets) socket.send(JSON.stringify({ op: 0, t: event, s: ++this.seq, d: data }));
+  /** The shards of the live gateway sessions, `[id, count]`, sorted by id. */
+  get connectedShards(): [number, number][] {
+    return [...this.sessions.values()].map((s) => s.shard).sort((a, b) => a[0] - b[0]);
+  }
+
+  private send(socket: WebSocket, event: string, data: unknown): void {
+    const session = this.sessions.get(socket);
+    if (!session) return;
+    socket.send(JSON.stringify({ op: 0, t: event, s: ++session.seq, d: data }));
+  }
+
+  /** A guild as GUILD_CREATE carries it, with just what discord.js reads. */
+  private guild(id: string): Record<string, unknown> {
+    return {
+      id,
+      name: `Guild ${id}`,
+      icon: null,
+      owner_id: '1300000000000000500',
+      afk_timeout: 300,
+      verification_level: 0,
+      default_message_notifications: 0,
+      explicit_content_filter: 0,
+      mfa_level: 0,
+      nsfw_level: 0,
+      premium_tier: 0,
+      system_channel_flags: 0,
+      preferred_locale: 'en-US',
+      features: [],
+      roles: [],
+      emojis: [],
+      stickers: [],
+      channels: [],
+      threads: [],
+      members: [],
+      voice_states: [],
+      presences: [],
+      stage_instances: [],
+      guild_scheduled_events: [],
+      member_count: 1,
+      large: false,
+      unavailable: false,
+      joined_at: '2025-01-01T00:00:00.000Z',
+    };
   }
 
   private onSocket(socket: WebSocket): void {
@@ -221,7 +297,16 @@ export class FakeDiscord {
           socket.close(4004, 'Authentication failed.');
           return;
         }
+        // Discord closes with 4010 (Invalid shard) when the id is not below the count.
+        const asked = Array.isArray(message.d.shard) ? (message.d.shard as unknown[]) : [0, 1];
+        const [shardId, shardCount] = asked.map(Number) as [number, number];
+        if (!Number.isInteger(shardId) || !Number.isInteger(shardCount) || shardId < 0 || shardId >= shardCount) {
+          socket.close(4010, 'Invalid shard.');
+          return;
+        }
         this.sockets.add(socket);
+        this.sessions.set(socket, { shard: [shardId, shardCount], seq: 0 });
+        const guildIds = (this.options.guilds ?? []).filter((g) => shardOfGuild(g, shardCount) === shardId);
         const ready = {
           v: 10,
           user: {
@@ -232,16 +317,21 @@ export class FakeDiscord {
             avatar: null,
             bot: true,
           },
-          guilds: [],
-          session_id: 'fake-session',
+          guilds: guildIds.map((g) => ({ id: g, unavailable: true })),
+          session_id: `fake-session-${shardId}-${this.sessions.size}`,
           resume_gateway_url: this.baseUrl.replace(/^http/, 'ws').replace(/\/api$/, ''),
           application: { id: this.options.applicationId, flags: 0 },
-          shard: [0, 1],
+          shard: [shardId, shardCount],
         };
-        socket.send(JSON.stringify({ op: 0, t: 'READY', s: ++this.seq, d: ready }));
+        this.send(socket, 'READY', ready);
+        // As on Discord, each guild of READY then arrives as GUILD_CREATE on the same session.
+        for (const g of guildIds) this.send(socket, 'GUILD_CREATE', this.guild(g));
       }
     });
-    socket.on('close', () => this.sockets.delete(socket));
+    socket.on('close', () => {
+      this.sockets.delete(socket);
+      this.sessions.delete(socket);
+    });
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -291,8 +381,13 @@ export class FakeDiscord {
     if (method === 'GET' && path === '/gateway/bot') {
       return sendJson(res, 200, {
         url: this.baseUrl.replace(/^http/, 'ws').replace(/\/api$/, ''),
-        shards: 1,
-        session_start_limit: { total: 1000, remaining: 999, reset_after: 14_400_000, max_concurrency: 1 },
+        shards: this.options.recommendedShards ?? 1,
+        session_start_limit: {
+          total: 1000,
+          remaining: 999,
+          reset_after: 14_400_000,
+          max_concurrency: this.options.maxConcurrency ?? 1,
+        },
       });
     }
     if (interactionCallback && method === 'POST') {
