@@ -3,21 +3,21 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import type { ExchangeId } from '../domain/market.js';
 import { startMockExchange } from './server.js';
+import { readSharedClock } from './thread.js';
 import type { ThreadData, ThreadReply, ThreadRequest } from './thread.js';
 
 async function serve(): Promise<void> {
   const port = parentPort;
   if (port === null) throw new Error('thread-entry.ts runs on a worker thread only');
   const data = workerData as ThreadData;
-  let wallMs = data.wallMs;
-  const mock = await startMockExchange({ scenario: data.scenario, clock: () => wallMs });
+  const clock = new BigInt64Array(data.clock);
+  const mock = await startMockExchange({ scenario: data.scenario, clock: () => readSharedClock(clock) });
   const reply = (message: ThreadReply): void => port.postMessage(message);
   port.on('message', (request: ThreadRequest) => {
     void (async () => {
       try {
         switch (request.type) {
           case 'advance':
-            wallMs = request.wallMs;
             mock.pushNow();
             reply({ id: request.id, ok: true });
             return;

@@ -1,8 +1,9 @@
 // The mock exchange on a worker thread, for replays: the same server (startMockExchange) on 127.0.0.1, answering the
 // same ccxt clients over the same sockets, but its request handling, JSON and socket pushes run beside the
 // pipeline instead of taking turns with it on one thread. Scenario time stays a manual clock that only the replay
-// moves: `advance(wallMs)` sets it in the worker and runs the push tick there, and resolves once both are done, so
-// every request and stream item of a pass sees the time the pass set, exactly as in-process.
+// moves: `advance(wallMs)` sets it (in memory both threads share, so a request sent right after it is answered at
+// that time) and runs the push tick in the worker, and resolves once the push is done, so every request and stream
+// item of a pass sees the time the pass set, exactly as in-process.
 import { Worker } from 'node:worker_threads';
 import type { ExchangeId } from '../domain/market.js';
 import type { Scenario } from './scenario.js';
@@ -13,7 +14,10 @@ export interface MockExchangeThread {
   readonly origin: string;
   /** Every venue's origin, as EXCHANGE_ORIGIN_OVERRIDES takes them. */
   overrides(): Record<ExchangeId, string>;
-  /** Sets the mock's wall clock (scenario time follows it) and runs its push tick; resolves when done. */
+  /**
+   * Sets the mock's wall clock (scenario time follows it) at once, then runs its push tick; resolves when the push
+   * is done. Requests sent after the call are answered at the new time even before it resolves.
+   */
   advance(wallMs: number): Promise<void>;
   /** The venues with at least one accepted socket upgrade so far. */
   upgradedVenues(): Promise<ExchangeId[]>;
@@ -22,7 +26,7 @@ export interface MockExchangeThread {
 
 /** Messages to the worker, each answered by a `ThreadReply` with the same id. */
 export type ThreadRequest =
-  { id: number; type: 'advance'; wallMs: number } | { id: number; type: 'upgraded' } | { id: number; type: 'close' };
+  { id: number; type: 'advance' } | { id: number; type: 'upgraded' } | { id: number; type: 'close' };
 
 /** A request before it is given its id (distributed over the union, so each kind keeps its fields). */
 type Unsent<T> = T extends unknown ? Omit<T, 'id'> : never;
@@ -34,8 +38,20 @@ export type ThreadReply =
 
 export interface ThreadData {
   scenario: Scenario;
-  /** The clock's value when the server starts (scenario time 0 is read against it). */
-  wallMs: number;
+  /**
+   * The clock, in microseconds (one BigInt64 slot), written by the replay, read by the worker; its value when the
+   * server starts is the one scenario time 0 is read against.
+   */
+  clock: SharedArrayBuffer;
+}
+
+/** The shared clock's value in milliseconds. */
+export function readSharedClock(clock: BigInt64Array): number {
+  return Number(Atomics.load(clock, 0)) / 1000;
+}
+
+function writeSharedClock(clock: BigInt64Array, wallMs: number): void {
+  Atomics.store(clock, 0, BigInt(Math.round(wallMs * 1000)));
 }
 
 /**
@@ -55,7 +71,10 @@ function bootScript(entry: URL): string {
 export async function startMockExchangeThread(scenario: Scenario, wallMs = 0): Promise<MockExchangeThread> {
   const extension = import.meta.url.endsWith('.ts') ? 'ts' : 'js';
   const entry = new URL(`./thread-entry.${extension}`, import.meta.url);
-  const data: ThreadData = { scenario, wallMs };
+  const clock = new SharedArrayBuffer(BigInt64Array.BYTES_PER_ELEMENT);
+  const clockSlot = new BigInt64Array(clock);
+  writeSharedClock(clockSlot, wallMs);
+  const data: ThreadData = { scenario, clock };
   const worker = new Worker(bootScript(entry), { eval: true, workerData: data });
   const pending = new Map<number, { resolve: (reply: ThreadReply) => void; reject: (error: Error) => void }>();
   let nextId = 1;
@@ -106,7 +125,8 @@ export async function startMockExchangeThread(scenario: Scenario, wallMs = 0): P
     origin: started.origin,
     overrides: () => ({ ...started.overrides }),
     advance: async (to) => {
-      await call({ type: 'advance', wallMs: to });
+      writeSharedClock(clockSlot, to);
+      await call({ type: 'advance' });
     },
     upgradedVenues: async () => {
       const reply = await call({ type: 'upgraded' });

@@ -32,6 +32,7 @@ import type { RiskLevel } from '../risk/levels.js';
 import type { RiskParameters } from '../risk/parameters.js';
 import { openStore } from '../store/index.js';
 import { DEFAULT_STEP_SEC } from './cadence.js';
+import { HeldSink } from './held-sink.js';
 
 export { LEVEL_RANK, largestLiquidationMinute, largestLiquidationMinutes } from './expect.js';
 
@@ -225,11 +226,15 @@ export async function replayScenario(options: ReplayOptions): Promise<ReplayResu
 
   // The mock runs on its own thread (its JSON and sockets beside the pipeline), on a clock only the replay moves:
   // scenario time is the scenario's start plus the wall milliseconds given, as the in-process server computes it.
+  // Two clocks: the pipeline's (the store and the risk loop) and the venues' (the market service and the mock), one
+  // pass ahead of it while a pass scores and the next pass's requests are out.
   let wallMs = 0;
+  let venueWallMs = 0;
   const mock = await startMockExchangeThread(scenario, wallMs);
   const temporary = options.dataDir === undefined;
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'spiralwatch-replay-'));
   const now = () => model.startMs + Math.round(wallMs);
+  const venueNow = () => model.startMs + Math.round(venueWallMs);
   // A replay watches a few markets at a dense cadence: keeping built snapshots costs little memory there.
   const store = openStore({ dataDir, retentionDays: 7, now, onRejected: () => undefined, cacheHistory: true });
   const config = loadConfig({
@@ -238,24 +243,25 @@ export async function replayScenario(options: ReplayOptions): Promise<ReplayResu
     MIN_OPEN_INTEREST_USD: '0',
     REQUEST_TIMEOUT_MS: '3000',
   });
+  const sink = new HeldSink(store, log);
   const market = createMarketService({
     config,
-    sink: store,
-    now,
+    sink,
+    now: venueNow,
     log,
     tuning: REPLAY_TUNING,
     // The replay runs every job itself: nothing may fire on the wall clock.
     schedule: () => ({ stop: () => undefined, destroy: () => undefined }),
   });
   const delivered: { alert: Alert; at: number }[] = [];
-  const sink = recordingConsoleSink(minLevel, (alerts, at) => {
+  const alertSink = recordingConsoleSink(minLevel, (alerts, at) => {
     for (const alert of alerts) delivered.push({ alert, at });
   });
   const loop = createRiskLoop({
     market: store,
     health: market,
     leverageTiers: (exchange, symbol) => market.leverageTiers(exchange, symbol),
-    sinks: [sink],
+    sinks: [alertSink],
     now,
     log,
     ...(options.params !== undefined ? { params: options.params } : {}),
@@ -312,31 +318,52 @@ export async function replayScenario(options: ReplayOptions): Promise<ReplayResu
     let offsetSec = 0;
     let lastDepth = -Infinity;
     let lastSlow = -Infinity;
-    // The mock's clock is moved to the next pass while this one scores (see below).
+    /** The jobs due at `atSec` besides the fast cycle (order books and slow jobs on their own cadence). */
+    const jobsAt = (atSec: number): ('slow' | 'depth')[] => {
+      const include: ('slow' | 'depth')[] = [];
+      if (atSec - lastSlow >= slowEverySec) include.push('slow');
+      if (atSec - lastDepth >= depthEverySec) include.push('depth');
+      return include;
+    };
+    const pollAt = (atSec: number, include: readonly ('slow' | 'depth')[]): Promise<unknown> => {
+      if (include.includes('slow')) lastSlow = atSec;
+      if (include.includes('depth')) lastDepth = atSec;
+      return market.pollOnce({ include: [...include] });
+    };
+    // The next pass's clock move and requests, started while this pass scores (see below).
     let advanced: Promise<void> | null = null;
+    let polled: Promise<unknown> | null = null;
     while (offsetSec <= untilSec) {
       wallMs = offsetSec * 1000;
-      // The pass's writes (the streams' liquidations, every venue's snapshots) commit once, before scoring.
+      venueWallMs = wallMs;
+      // The pass's writes (the streams' liquidations, every venue's snapshots) commit once, before scoring; those
+      // held back while the previous pass scored come first.
       store.beginBatch();
+      sink.release();
       // The mock's clock moves and what fell due is pushed before anything of the pass reads it.
       await (advanced ?? mock.advance(wallMs));
       expected.advance(now());
       await settle();
-      const include: ('slow' | 'depth')[] = [];
-      if (offsetSec - lastSlow >= slowEverySec) {
-        include.push('slow');
-        lastSlow = offsetSec;
-      }
-      if (offsetSec - lastDepth >= depthEverySec) {
-        include.push('depth');
-        lastDepth = offsetSec;
-      }
-      await market.pollOnce({ include });
+      await (polled ?? pollAt(offsetSec, jobsAt(offsetSec)));
       store.endBatch();
-      // Every request of the pass has its answer, so the mock may move on: it pushes the next pass's liquidations
-      // while this pass scores, which is synchronous, so they are read (at the next pass's time) only after it.
+      // Every request of the pass has its answer, so the venues move on to the next pass: the mock's clock moves
+      // (it pushes the next liquidations) and the next fast cycle's requests go out, and the mock answers them
+      // while this pass scores. Whatever they write is held until the pass is done. A pass with the slow jobs
+      // starts after the scoring, as the leverage tiers the scoring reads come from them.
       const nextSec = offsetSec + stepSec;
-      advanced = nextSec <= untilSec ? mock.advance(nextSec * 1000) : null;
+      advanced = null;
+      polled = null;
+      if (nextSec <= untilSec) {
+        venueWallMs = nextSec * 1000;
+        advanced = mock.advance(venueWallMs);
+        const include = jobsAt(nextSec);
+        if (!include.includes('slow')) {
+          sink.hold();
+          polled = pollAt(nextSec, include);
+          // One turn of the event loop sends the requests (ccxt awaits before it writes to the socket).
+          await nextTurn();
+        }
+      }
       const firstNew = delivered.length;
       const pass = loop.runOnce();
       if (pass !== undefined) {

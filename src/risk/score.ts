@@ -215,8 +215,12 @@ function largestRemainder(values: readonly number[], total: number): number[] {
 const abs = (x: number | null): number | null => (x === null ? null : Math.abs(x));
 const neg = (x: number | null): number | null => (x === null ? null : -x);
 const term = (input: ScoreInput, x: number | null, s: Saturation): Term => ({ input, share: saturate(x, s) });
-const pick = (v: FeatureValues, names: readonly FeatureName[]): Partial<Record<ScoreInput, number | null>> =>
-  Object.fromEntries(names.map((name) => [name, v[name]]));
+/** The named feature values (a plain loop: it runs for every component of every market, every pass). */
+function pick(v: FeatureValues, names: readonly FeatureName[]): Partial<Record<ScoreInput, number | null>> {
+  const picked: Partial<Record<ScoreInput, number | null>> = {};
+  for (const name of names) picked[name] = v[name];
+  return picked;
+}
 
 const OI_WINDOWS: readonly [FeatureName, FeatureName, string][] = [
   ['oiChange1h', 'priceChange1h', '1 h'],

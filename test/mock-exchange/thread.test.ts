@@ -59,6 +59,18 @@ describe('the mock exchange on a worker thread', () => {
     expect(later).not.toEqual(atStart);
   });
 
+  it('answers a request sent right after advance() at the new time, before the push it runs is done', async () => {
+    const read = (exchange: Exchange): Promise<unknown> => exchange.fapiPublicGetPremiumIndex();
+    const before = await read(fromThread);
+    clock.advance(600_000);
+    // Not awaited: the replay sends the next pass's requests while the worker may still be pushing.
+    const pushed = threaded.advance(clock.now());
+    const answered = await read(fromThread);
+    await pushed;
+    expect(answered).toEqual(await read(fromLocal));
+    expect(answered).not.toEqual(before);
+  });
+
   it('has seen no socket upgrade before a client opens one', async () => {
     expect(await threaded.upgradedVenues()).toEqual([]);
   });
