@@ -92,6 +92,22 @@ export interface VenueAdapter {
 }
 
 /** The raw `info` of every item of a ccxt answer (a dictionary by symbol, or a list). */
+/**
+ * The items at `path` of a raw answer (an implicit ccxt call, which skips the unified parse the bot would only undo
+ * through `info`), or none when the answer is not shaped so: ccxt hands back a 200 that is not JSON as its text, and
+ * the caller's plausibility check then fails it as it fails an empty unified result.
+ */
+export function itemsAt(answer: unknown, ...path: readonly string[]): unknown[] {
+  let value = answer;
+  for (const key of path) {
+    value =
+      value !== null && typeof value === 'object' && !Array.isArray(value)
+        ? (value as Record<string, unknown>)[key]
+        : undefined;
+  }
+  return Array.isArray(value) ? (value as unknown[]) : [];
+}
+
 export function infosOf(result: unknown): unknown[] {
   if (result === null || typeof result !== 'object') return [];
   const items: unknown[] = Array.isArray(result) ? result : Object.values(result);

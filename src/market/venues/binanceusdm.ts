@@ -15,7 +15,14 @@ import {
 import type { BinanceForceOrder } from '../schemas.js';
 import { buildLiquidation, parseItems, parseOne } from '../normalise.js';
 import type { Quote, VenueMarket } from '../types.js';
-import { expectPlausible, infosOf, InvalidItemError, isLinearStablePerpetual, venueMarketOf } from './adapter.js';
+import {
+  expectPlausible,
+  infosOf,
+  InvalidItemError,
+  isLinearStablePerpetual,
+  itemsAt,
+  venueMarketOf,
+} from './adapter.js';
 import type { LiquidationBatch, VenueAdapter, VenueContext } from './adapter.js';
 import type { Liquidation } from '../../domain/market.js';
 
@@ -118,6 +125,12 @@ function idOf(raw: unknown, key: string): string {
   return '?';
 }
 
+/** The implicit ccxt methods of the fast cycle's reads (not in the unified Exchange type). */
+interface BinanceBulkApi {
+  fapiPublicGetPremiumIndex(): Promise<unknown>;
+  fapiPublicGetOpenInterest(params: { symbol: string }): Promise<unknown>;
+}
+
 export const binanceusdmAdapter: VenueAdapter = {
   id: VENUE,
   // binanceusdm loads linear markets only by default (one `exchangeInfo`); fetchCurrencies needs keys and is skipped.
@@ -133,14 +146,17 @@ export const binanceusdmAdapter: VenueAdapter = {
   },
   async fetchQuotes(ctx: VenueContext) {
     const parsed = await ctx.call('premiumIndex', async () => {
-      const result = parseBinancePremiumIndex(infosOf(await ctx.exchange.fetchFundingRates()), ctx.marketById);
+      // The raw answer of the unified fetchFundingRates's request: the parser reads the items.
+      const api = ctx.exchange as unknown as BinanceBulkApi;
+      const result = parseBinancePremiumIndex(itemsAt(await api.fapiPublicGetPremiumIndex()), ctx.marketById);
       expectPlausible(VENUE, 'premiumIndex', result.values.size, ctx.expectedMarkets, result.rejections);
       return result;
     });
     return { quotes: parsed.values, rejections: parsed.rejections, failures: [] };
   },
   async fetchOpenInterest(ctx: VenueContext, market: VenueMarket) {
-    const info = await ctx.call('openInterest', async () => (await ctx.exchange.fetchOpenInterest(market.symbol)).info);
+    const api = ctx.exchange as unknown as BinanceBulkApi;
+    const info = await ctx.call('openInterest', () => api.fapiPublicGetOpenInterest({ symbol: market.venueId }));
     const parsed = parseOne('binanceusdm.openInterest', market.venueId, binanceOpenInterestSchema, info);
     if (!parsed.ok) throw new InvalidItemError(parsed.rejection);
     return parsed.value.openInterest;

@@ -6,7 +6,12 @@ import type { MarketInterface as Market } from 'ccxt';
 import { bybitInstrumentSchema, bybitLiquidationSchema, bybitRiskLimitSchema, bybitTickerSchema } from '../schemas.js';
 import { buildLiquidation, parseItems, parseOne } from '../normalise.js';
 import type { Quote, Rejection, VenueMarket } from '../types.js';
-import { expectPlausible, infosOf, isLinearStablePerpetual, venueMarketOf } from './adapter.js';
+import { expectPlausible, infosOf, isLinearStablePerpetual, itemsAt, venueMarketOf } from './adapter.js';
+
+/** The implicit ccxt method of `GET /v5/market/tickers` (not in the unified Exchange type). */
+interface BybitTickersApi {
+  publicGetV5MarketTickers(params: { category: 'linear' }): Promise<unknown>;
+}
 import type { LiquidationBatch, VenueAdapter, VenueContext } from './adapter.js';
 import type { LeverageTier } from '../../domain/market.js';
 
@@ -127,10 +132,10 @@ export const bybitAdapter: VenueAdapter = {
   toMarket: bybitMarket,
   async fetchQuotes(ctx: VenueContext) {
     const parsed = await ctx.call('tickers', async () => {
-      const result = parseBybitTickers(
-        infosOf(await ctx.exchange.fetchTickers(undefined, { subType: 'linear' })),
-        ctx.marketById,
-      );
+      // The raw answer, as the unified fetchTickers requests it for linear contracts: the parser reads the items.
+      const api = ctx.exchange as unknown as BybitTickersApi;
+      const answer = await api.publicGetV5MarketTickers({ category: 'linear' });
+      const result = parseBybitTickers(itemsAt(answer, 'result', 'list'), ctx.marketById);
       expectPlausible(VENUE, 'tickers', result.values.size, ctx.expectedMarkets, result.rejections);
       return result;
     });

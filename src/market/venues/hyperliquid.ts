@@ -6,7 +6,7 @@ import type { MarketInterface as Market } from 'ccxt';
 import { hyperliquidAssetSchema } from '../schemas.js';
 import { parseItems } from '../normalise.js';
 import type { Quote, VenueMarket } from '../types.js';
-import { expectPlausible, infosOf, isLinearStablePerpetual, venueMarketOf } from './adapter.js';
+import { expectPlausible, isLinearStablePerpetual, itemsAt, venueMarketOf } from './adapter.js';
 import type { VenueAdapter, VenueContext } from './adapter.js';
 
 const VENUE = 'hyperliquid';
@@ -49,6 +49,23 @@ export function parseHyperliquidAssets(
   });
 }
 
+/** The implicit ccxt method of `POST /info` (not in the unified Exchange type). */
+interface HyperliquidInfoApi {
+  publicPostInfo(params: { type: 'metaAndAssetCtxs' }): Promise<unknown>;
+}
+
+/**
+ * `[meta, assetCtxs]` as items: each universe entry with its context (the same position in both lists), as the
+ * unified fetchFundingRates merges them; the parser reads the merged items.
+ */
+function assetItemsOf(answer: unknown): unknown[] {
+  const [meta, contexts] = Array.isArray(answer) ? (answer as unknown[]) : [];
+  const universe = itemsAt(meta, 'universe');
+  const assetContexts = Array.isArray(contexts) ? (contexts as unknown[]) : [];
+  const record = (value: unknown): object => (value !== null && typeof value === 'object' ? value : {});
+  return universe.map((entry, i) => ({ ...record(entry), ...record(assetContexts[i]) }));
+}
+
 export const hyperliquidAdapter: VenueAdapter = {
   id: VENUE,
   // Perpetuals only, and no spotMeta call for currencies: market loading is one metaAndAssetCtxs request.
@@ -59,7 +76,9 @@ export const hyperliquidAdapter: VenueAdapter = {
   toMarket: (market) => hyperliquidMarket(market),
   async fetchQuotes(ctx: VenueContext) {
     const parsed = await ctx.call('metaAndAssetCtxs', async () => {
-      const result = parseHyperliquidAssets(infosOf(await ctx.exchange.fetchFundingRates()), ctx.marketById, ctx.now());
+      const api = ctx.exchange as unknown as HyperliquidInfoApi;
+      const answer = await api.publicPostInfo({ type: 'metaAndAssetCtxs' });
+      const result = parseHyperliquidAssets(assetItemsOf(answer), ctx.marketById, ctx.now());
       expectPlausible(VENUE, 'metaAndAssetCtxs', result.values.size, ctx.expectedMarkets, result.rejections);
       return result;
     });

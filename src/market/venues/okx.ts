@@ -22,6 +22,7 @@ import {
   expectPlausible,
   ImplausibleResponseError,
   infosOf,
+  itemsAt,
   isLinearStablePerpetual,
   venueMarketOf,
 } from './adapter.js';
@@ -157,9 +158,14 @@ export function parseOkxPositionTiers(
   return { tiers, rejections };
 }
 
-/** The implicit ccxt method of `GET /api/v5/market/index-tickers` (not in the unified Exchange type). */
+/** The implicit ccxt methods of the bulk reads (not in the unified Exchange type). */
 interface OkxIndexTickersApi {
   publicGetMarketIndexTickers(params: { quoteCcy: string }): Promise<unknown>;
+}
+interface OkxBulkApi {
+  publicGetPublicFundingRate(params: { instId: 'ANY' }): Promise<unknown>;
+  publicGetPublicOpenInterest(params: { instType: 'SWAP' }): Promise<unknown>;
+  publicGetPublicMarkPrice(params: { instType: 'SWAP' }): Promise<unknown>;
 }
 
 /** How many of our markets quote in each currency: one index-tickers request per currency. */
@@ -195,19 +201,28 @@ function readOkxIndexPrices(ctx: VenueContext, quoteCcy: string, expected: numbe
 
 async function fetchOkxQuotes(ctx: VenueContext): Promise<BulkQuotes> {
   const expected = ctx.expectedMarkets;
+  // The raw answers, as the unified fetchFundingRates, fetchOpenInterests and fetchMarkPrices request them: the
+  // parsers read the venue's own items, which the unified methods would only wrap.
+  const api = ctx.exchange as unknown as OkxBulkApi;
   const read = (label: string, fetch: () => Promise<unknown>, parse: typeof parseOkxMarkPrices) =>
     ctx.call(label, async () => {
-      const result = parse(infosOf(await fetch()), ctx.marketById);
+      const result = parse(itemsAt(await fetch(), 'data'), ctx.marketById);
       expectPlausible(VENUE, label, result.values.size, expected, result.rejections);
       return result;
     });
   const core = [
-    { label: 'fundingRate', run: read('fundingRate', () => ctx.exchange.fetchFundingRates(), parseOkxFundingRates) },
+    {
+      label: 'fundingRate',
+      run: read('fundingRate', () => api.publicGetPublicFundingRate({ instId: 'ANY' }), parseOkxFundingRates),
+    },
     {
       label: 'openInterest',
-      run: read('openInterest', () => ctx.exchange.fetchOpenInterests(), parseOkxOpenInterests),
+      run: read('openInterest', () => api.publicGetPublicOpenInterest({ instType: 'SWAP' }), parseOkxOpenInterests),
     },
-    { label: 'markPrice', run: read('markPrice', () => ctx.exchange.fetchMarkPrices(), parseOkxMarkPrices) },
+    {
+      label: 'markPrice',
+      run: read('markPrice', () => api.publicGetPublicMarkPrice({ instType: 'SWAP' }), parseOkxMarkPrices),
+    },
   ];
   const indexes = [...indexQuoteCounts(ctx)].map(([quoteCcy, count]) => ({
     label: `indexTickers ${quoteCcy}`,
