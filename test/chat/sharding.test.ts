@@ -4,6 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { startChat, type ChatRuntime } from '../../src/chat/start.js';
 import { commands } from '../../src/commands/index.js';
 import { ConfigError, loadConfig } from '../../src/config/env.js';
+import { problemsOf } from '../config/problems.js';
 import { silentLogger } from '../../src/log/logger.js';
 import { FakeDiscord, guildIdOnShard, shardOfGuild } from '../fakes/discord.js';
 import { chatDatabase } from './helpers.js';
@@ -63,16 +64,6 @@ function slashCommand(fake: FakeDiscord, guildId: string, name: string) {
     },
     data: { id: '1300000000000000900', name, type: 1, options: [] },
   });
-}
-
-function problemsOf(env: Record<string, string>): readonly string[] {
-  try {
-    loadConfig(env);
-  } catch (error) {
-    if (error instanceof ConfigError) return error.problems;
-    throw error;
-  }
-  throw new Error('expected a ConfigError');
 }
 
 describe('Discord sharding', () => {

@@ -1,17 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { parseEnv } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, describeConfig, loadConfig } from '../../src/config/env.js';
-
-function problemsOf(env: Record<string, string>): readonly string[] {
-  try {
-    loadConfig(env);
-  } catch (error) {
-    if (error instanceof ConfigError) return error.problems;
-    throw error;
-  }
-  throw new Error('expected a ConfigError');
-}
+import { describeConfig, loadConfig } from '../../src/config/env.js';
+import { problemsOf } from './problems.js';
 
 describe('loadConfig', () => {
   it('gives working defaults when nothing is set', () => {

@@ -1,6 +1,7 @@
 // Shared helpers of the market tests: the mock exchange with a scenario, a config pointing every venue at it, a
 // service with fast test tuning, a logger that records lines, and waiting for a condition.
 import { readFileSync } from 'node:fs';
+import type { Exchange } from 'ccxt';
 import { loadConfig } from '../../src/config/env.js';
 import type { ExchangeId } from '../../src/domain/market.js';
 import type { LogFields, Logger } from '../../src/log/logger.js';
@@ -176,4 +177,32 @@ export function flatScenario(overrides: Partial<Record<ExchangeId, unknown>> = {
       ...overrides,
     },
   } as ScenarioInput;
+}
+
+/**
+ * A ccxt.pro stand-in for LiquidationStreams: `deliver` fills its liquidation cache and wakes the pending watch call
+ * as ccxt would, and closing rejects the pending call ('closed by user').
+ */
+export function fakeLiquidationSocket(): { exchange: Exchange; deliver(...items: { info: unknown }[]): Promise<void> } {
+  const cache: { info: unknown }[] = [];
+  let wake: () => void = () => undefined;
+  let fail: (error: Error) => void = () => undefined;
+  const exchange = {
+    liquidations: cache,
+    watchLiquidationsForSymbols: () =>
+      new Promise<void>((resolve, reject) => {
+        wake = resolve;
+        fail = reject;
+      }),
+    close: () => Promise.resolve(fail(new Error('closed by user'))),
+    loadHttpProxyAgent: () => Promise.resolve(undefined),
+  } as unknown as Exchange;
+  return {
+    exchange,
+    async deliver(...items) {
+      cache.push(...items);
+      wake();
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    },
+  };
 }

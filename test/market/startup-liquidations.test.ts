@@ -1,7 +1,6 @@
 // Liquidations pushed before the first watch list exists: the all-market feeds (Binance, OKX) subscribe at start,
 // before any fast cycle, so their first events must wait for the list instead of being thrown away. Runs the real
 // ccxt.pro clients against the mock exchange, whose REST faults hold the first cycle back while its sockets push.
-import type { Exchange } from 'ccxt';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ExchangeId, Liquidation } from '../../src/domain/market.js';
 import { silentLogger } from '../../src/log/logger.js';
@@ -11,7 +10,7 @@ import type { VenueMarket } from '../../src/market/types.js';
 import { okxAdapter } from '../../src/market/venues/okx.js';
 import type { ScenarioInput } from '../../src/mock-exchange/server.js';
 import { FakeSink } from './fakeSink.js';
-import { requestsTo, startHarness, waitFor } from './helpers.js';
+import { fakeLiquidationSocket, requestsTo, startHarness, waitFor } from './helpers.js';
 import type { Harness } from './helpers.js';
 
 const BTC = 'BTC/USDT:USDT';
@@ -143,19 +142,7 @@ describe('the start-up buffer of LiquidationStreams', () => {
 
   /** A ccxt.pro stand-in whose liquidation cache the test fills, waking the pending watch call as ccxt would. */
   function fakeVenue(tuning: Partial<StreamTuning> = {}) {
-    const cache: { info: unknown }[] = [];
-    let wake: () => void = () => undefined;
-    let fail: (error: Error) => void = () => undefined;
-    const exchange = {
-      liquidations: cache,
-      watchLiquidationsForSymbols: () =>
-        new Promise<void>((resolve, reject) => {
-          wake = resolve;
-          fail = reject;
-        }),
-      close: () => Promise.resolve(fail(new Error('closed by user'))),
-      loadHttpProxyAgent: () => Promise.resolve(undefined),
-    } as unknown as Exchange;
+    const { exchange, deliver } = fakeLiquidationSocket();
     const sink = new FakeSink();
     let watched: string[] = [];
     const streams = new LiquidationStreams({
@@ -177,11 +164,7 @@ describe('the start-up buffer of LiquidationStreams', () => {
     return {
       sink,
       streams,
-      async deliver(...items: { info: unknown }[]) {
-        cache.push(...items);
-        wake();
-        await new Promise((resolve) => setTimeout(resolve, 10));
-      },
+      deliver,
       /** What the venue runner does after building a watch list. */
       watch(symbols: string[]) {
         watched = symbols;

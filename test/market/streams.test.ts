@@ -1,6 +1,5 @@
 // Liquidation streams: which side was liquidated on each venue (through the real ccxt.pro clients and the mock's
 // sockets), reconnecting after dropped sockets without duplicates, the silence watchdog, and dropping replays.
-import type { Exchange } from 'ccxt';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ExchangeId, Liquidation } from '../../src/domain/market.js';
 import { silentLogger } from '../../src/log/logger.js';
@@ -9,7 +8,7 @@ import type { VenueMarket } from '../../src/market/types.js';
 import { okxAdapter } from '../../src/market/venues/okx.js';
 import type { ScenarioInput } from '../../src/mock-exchange/server.js';
 import { FakeSink } from './fakeSink.js';
-import { requestsTo, startHarness, waitFor } from './helpers.js';
+import { fakeLiquidationSocket, requestsTo, startHarness, waitFor } from './helpers.js';
 import type { Harness } from './helpers.js';
 
 const STREAMED: ExchangeId[] = ['binanceusdm', 'bybit', 'okx'];
@@ -194,20 +193,7 @@ describe('deduplication of replayed liquidations', () => {
       contractSize: 0.01,
       fundingIntervalHours: null,
     };
-    const cache: { info: unknown }[] = [];
-    let wake: () => void = () => undefined;
-    let fail: (error: Error) => void = () => undefined;
-    const fake = {
-      liquidations: cache,
-      watchLiquidationsForSymbols: () =>
-        new Promise<void>((resolve, reject) => {
-          wake = resolve;
-          fail = reject;
-        }),
-      // As ccxt does: closing rejects the pending watch call.
-      close: () => Promise.resolve(fail(new Error('closed by user'))),
-      loadHttpProxyAgent: () => Promise.resolve(undefined),
-    } as unknown as Exchange;
+    const { exchange: fake, deliver } = fakeLiquidationSocket();
     const sink = new FakeSink();
     const streams = new LiquidationStreams({
       venue: 'okx',
@@ -232,11 +218,6 @@ describe('deduplication of replayed liquidations', () => {
       },
     });
     streams.start();
-    const deliver = async (...items: { info: unknown }[]) => {
-      cache.push(...items);
-      wake();
-      await new Promise((resolve) => setTimeout(resolve, 10));
-    };
     await deliver(item(1_000, '5'), item(2_000, '7'));
     // The venue replays its recent backlog on the new connection: new objects, same content.
     await deliver(item(1_000, '5'), item(2_000, '7'), item(3_000, '9'));
