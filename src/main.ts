@@ -77,6 +77,11 @@ async function main(): Promise<void> {
             // The outbox rule applies once a chat is configured (read when asked: the chat starts after this).
             ...(chat ? { oldestPendingAt: () => chat?.outbox.oldestPendingAt() ?? null } : {}),
             telegramPolling: () => chat?.telegram?.pollingStatus(),
+            instance: () => ({
+              id: config.INSTANCE_ID,
+              role: SINGLE_ROLE,
+              discordShards: chat?.discord?.shards ?? null,
+            }),
             now: Date.now,
             startedAt,
           },

@@ -22,6 +22,17 @@ export interface HealthSources {
   startedAt: number;
   /** Telegram long polling (src/chat/polling.ts); absent or undefined when the bot does not poll. */
   telegramPolling?: () => TelegramPollingHealth | undefined;
+  /** Which instance answers and the role it holds now (read at each request: a role can change). */
+  instance?: () => InstanceHealth;
+}
+
+/** Who answers /healthz: an operator of several instances reads which one, and what it does. */
+export interface InstanceHealth {
+  id: string;
+  /** `single` for one process that polls, scores, alerts and answers commands. */
+  role: string;
+  /** The Discord gateway shards this instance runs; null without Discord. */
+  discordShards: { ids: readonly number[]; count: number } | null;
 }
 
 /** The part of the polling status health reads. */
@@ -49,6 +60,8 @@ export interface HealthReport {
   telegramPolling: { state: TelegramPollingHealth['state']; downForSec: number | null; ok: boolean } | null;
   /** The bound a venue's last success is held to, seconds. */
   staleAfterSec: number;
+  /** null when the caller names no instance. */
+  instance: InstanceHealth | null;
 }
 
 export const DEFAULT_STALE_CYCLES = 3;
@@ -112,5 +125,13 @@ export function checkHealth(sources: HealthSources, rules: HealthRules): HealthR
       );
     }
   }
-  return { ok: reasons.length === 0, reasons, venues, outbox, telegramPolling, staleAfterSec: seconds(staleAfterMs) };
+  return {
+    ok: reasons.length === 0,
+    reasons,
+    venues,
+    outbox,
+    telegramPolling,
+    staleAfterSec: seconds(staleAfterMs),
+    instance: sources.instance?.() ?? null,
+  };
 }

@@ -116,6 +116,23 @@ describe('the health rules', () => {
     expect(late.reasons[0]).toContain('bybit has not polled successfully since start 91 s ago');
   });
 
+  it('names the instance that answers, the role it holds at that moment and its Discord shards', () => {
+    let role = 'single';
+    const sources = {
+      venues: () => [],
+      now: () => 1_000,
+      startedAt: 0,
+      instance: () => ({ id: 'bot-a', role, discordShards: { ids: [0, 1], count: 4 } }),
+    };
+    expect(checkHealth(sources, { cycleMs: 30_000 }).instance).toEqual({
+      id: 'bot-a',
+      role: 'single',
+      discordShards: { ids: [0, 1], count: 4 },
+    });
+    role = 'follower';
+    expect(checkHealth(sources, { cycleMs: 30_000 }).instance?.role).toBe('follower');
+  });
+
   it('ignores a disabled venue and has no outbox rule without a chat', () => {
     const report = checkHealth(
       { venues: () => [venue({ state: 'disabled', lastSuccessAt: null })], now: () => 10_000_000, startedAt: 0 },

@@ -44,7 +44,12 @@ function withOutbox<T>(use: (outbox: SqliteOutbox) => T): T {
 }
 
 function startBot(port: number): Bot {
-  return spawnMain(harness, TOKEN, { HTTP_PORT: String(port), HTTP_HOST: '127.0.0.1', LOG_LEVEL: 'debug' });
+  return spawnMain(harness, TOKEN, {
+    HTTP_PORT: String(port),
+    HTTP_HOST: '127.0.0.1',
+    LOG_LEVEL: 'debug',
+    INSTANCE_ID: 'bot-a',
+  });
 }
 
 async function until(check: () => boolean | Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
@@ -116,8 +121,14 @@ describe('npm start with HTTP_PORT', () => {
         30_000,
         '/healthz 200',
       );
-      const health = (await (await fetch(`${base}/healthz`)).json()) as { status: string; venues: unknown[] };
+      const health = (await (await fetch(`${base}/healthz`)).json()) as {
+        status: string;
+        venues: unknown[];
+        instance: unknown;
+      };
       expect(health.status).toBe('ok');
+      // Telegram only here: no Discord shards.
+      expect(health.instance).toEqual({ id: 'bot-a', role: 'single', discordShards: null });
       expect(health.venues).toEqual([expect.objectContaining({ exchange: 'bybit', ok: true })]);
       const metrics = await (await fetch(`${base}/metrics`)).text();
       expect(metrics).toMatch(/^spiralwatch_exchange_requests_total\{venue="bybit",endpoint="[^"]+"\} [1-9]/m);
