@@ -9,13 +9,14 @@ import { createChartRenderer } from './charts/index.js';
 import { commands } from './commands/index.js';
 import { ConfigError, SECRET_KEYS, describeConfig, loadConfig } from './config/env.js';
 import { SINGLE_ROLE } from './log/instance.js';
-import { createLogger } from './log/logger.js';
+import { createLogger, type Logger } from './log/logger.js';
 import { cronLoggerFor, SerialJob } from './market/scheduler.js';
 import { checkHealth } from './ops/health.js';
 import { createMetrics } from './ops/metrics.js';
 import { startOpsServer, type OpsServer } from './ops/server.js';
 import { gracefulShutdown } from './ops/shutdown.js';
 import { chatAlertSink, consoleAlertSink, createRiskLoop, type AlertSink } from './pipeline/riskLoop.js';
+import type { SqliteMarketStore } from './store/index.js';
 
 /** How long an alert stays worth sending; after that the outbox gives it up as too late. */
 const ALERT_MAX_DELAY_MS = 15 * 60_000;
@@ -28,6 +29,28 @@ const PRUNE_CRON = '0 30 * * * *';
 const EXIT_GRACE_MS = 3_000;
 /** How long the outbox worker may take to finish the send in flight at shutdown. */
 const CHAT_STOP_TIMEOUT_MS = 20_000;
+
+/**
+ * Prunes past RETENTION_DAYS, then thins what the window let go of one 30-minute bucket at a time, yielding between
+ * buckets: the first run after an upgrade may have days to thin, and polls, scores and sends go on meanwhile.
+ */
+async function maintainStore(store: SqliteMarketStore, log: Logger): Promise<void> {
+  try {
+    const pruned = store.pruneExpired({ compactBuckets: 1 });
+    let compacted = pruned.compactedSnapshots;
+    let done = pruned.compactionDone;
+    while (!done) {
+      await new Promise((resolve) => setImmediate(resolve));
+      const step = store.compact(1);
+      compacted += step.snapshots;
+      done = step.done;
+    }
+    log.info('pruned old rows', { ...pruned, compactedSnapshots: compacted });
+  } catch (error) {
+    // A stop closes the store under a run in progress; the next run starts from the oldest row again.
+    log.warn('store maintenance stopped', { error });
+  }
+}
 
 async function main(): Promise<void> {
   if (existsSync('.env')) process.loadEnvFile('.env');
@@ -193,14 +216,7 @@ async function main(): Promise<void> {
       name: 'risk',
       logger: cronLogger,
     }),
-    cron.schedule(
-      PRUNE_CRON,
-      () => {
-        const pruned = app.store.pruneExpired();
-        log.info('pruned old rows', { ...pruned });
-      },
-      { name: 'prune', logger: cronLogger },
-    ),
+    cron.schedule(PRUNE_CRON, () => maintainStore(app.store, log), { name: 'prune', logger: cronLogger }),
   ];
   process.on('SIGINT', () => void shutdown.handle('SIGINT'));
   process.on('SIGTERM', () => void shutdown.handle('SIGTERM'));

@@ -23,6 +23,8 @@ export interface CompactResult {
   snapshots: number;
   /** Buckets looked at. */
   buckets: number;
+  /** Every bucket the cut let go of is thinned (false: a bucket limit stopped it first). */
+  done: boolean;
 }
 
 /**
@@ -59,12 +61,17 @@ export class SnapshotCompactor {
     this.deleteRest = db.prepare(older('at >= $fromAt AND at < $endAt'));
   }
 
-  compact(beforeAt: number): CompactResult {
-    const result: CompactResult = { snapshots: 0, buckets: 0 };
+  /** Thins the buckets wholly before `beforeAt`, at most `maxBuckets` of them (the oldest first). */
+  compact(beforeAt: number, maxBuckets = Number.POSITIVE_INFINITY): CompactResult {
+    const result: CompactResult = { snapshots: 0, buckets: 0, done: true };
     const oldestAt = this.oldestAt.get() as number | null;
     if (oldestAt === null) return result;
     let bucketAt = slotStart(Math.max(oldestAt, this.thinnedBefore), COMPACT_BUCKET_MS);
     for (; bucketAt + COMPACT_BUCKET_MS <= beforeAt; bucketAt += COMPACT_BUCKET_MS) {
+      if (result.buckets >= maxBuckets) {
+        result.done = false;
+        break;
+      }
       result.snapshots += this.compactBucket(bucketAt);
       result.buckets++;
       this.thinnedBefore = bucketAt + COMPACT_BUCKET_MS;

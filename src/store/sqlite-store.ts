@@ -96,6 +96,8 @@ export interface PruneResult {
 export interface MaintenanceResult extends PruneResult {
   /** Snapshots older than the window deleted because a later one of the same market shares their bucket. */
   compactedSnapshots: number;
+  /** False when a bucket limit left buckets to thin (`compact` goes on from there). */
+  compactionDone: boolean;
 }
 
 export interface WindowStats {
@@ -119,11 +121,12 @@ export interface SqliteMarketStore extends MarketStore {
   prune(beforeAt: number): PruneResult;
   /**
    * Thins the snapshots older than the window (24 h on the store's clock) to the last one per market and
-   * 30-minute bucket; what the window holds, and so every read, is unchanged. Idempotent.
+   * 30-minute bucket; what the window holds, and so every read, is unchanged. Idempotent. With `maxBuckets`, thins
+   * at most that many (the oldest first) and says in `done` whether any is left, so a caller can yield between steps.
    */
-  compact(): CompactResult;
-  /** Prunes what is older than `retentionDays` on the store's clock, then compacts. */
-  pruneExpired(): MaintenanceResult;
+  compact(maxBuckets?: number): CompactResult;
+  /** Prunes what is older than `retentionDays` on the store's clock, then compacts (at most `compactBuckets`). */
+  pruneExpired(options?: { compactBuckets?: number }): MaintenanceResult;
   windowStats(): WindowStats;
   /**
    * Opens one transaction for every write until `endBatch()` (each save inside it becomes a savepoint), so that a
@@ -340,14 +343,15 @@ class SqliteStore implements SqliteMarketStore {
     return result;
   }
 
-  compact(): CompactResult {
+  compact(maxBuckets?: number): CompactResult {
     // Only rows the window has let go of: its cut is the same WINDOW_SPAN_MS on the same clock.
-    return this.compactor.compact(this.now() - WINDOW_SPAN_MS);
+    return this.compactor.compact(this.now() - WINDOW_SPAN_MS, maxBuckets);
   }
 
-  pruneExpired(): MaintenanceResult {
+  pruneExpired(options: { compactBuckets?: number } = {}): MaintenanceResult {
     const pruned = this.prune(this.now() - this.retentionDays * DAY_MS);
-    return { ...pruned, compactedSnapshots: this.compact().snapshots };
+    const compacted = this.compact(options.compactBuckets);
+    return { ...pruned, compactedSnapshots: compacted.snapshots, compactionDone: compacted.done };
   }
 
   close(): void {

@@ -165,6 +165,28 @@ describe('store compaction', () => {
     );
   });
 
+  it('thins at most the buckets it is given per call, oldest first, and reaches the same rows step by step', () => {
+    const t = temp();
+    const store = filled(t);
+    const before = rows(t);
+
+    const first = store.compact(1);
+    expect(first).toMatchObject({ buckets: 1, done: false });
+    const oldestBucketEnd = Math.floor(before[0]!.at / COMPACT_BUCKET_MS) * COMPACT_BUCKET_MS + COMPACT_BUCKET_MS;
+    // Only the oldest bucket is thinned so far; the rest is as polled.
+    expect(rows(t)).toEqual(expectedAfterCompaction(before, oldestBucketEnd));
+    expect(rows(t).length).toBeGreaterThan(expectedAfterCompaction(before, CUT).length);
+
+    let steps = 1;
+    for (let step = store.compact(1); ; step = store.compact(1)) {
+      steps++;
+      if (step.done) break;
+    }
+    expect(rows(t)).toEqual(expectedAfterCompaction(before, CUT));
+    expect(steps).toBeGreaterThan(2);
+    expect(store.pruneExpired({ compactBuckets: 1 })).toMatchObject({ compactedSnapshots: 0, compactionDone: true });
+  });
+
   it('gives the same rows whatever the batch size', () => {
     const small = temp();
     const store = filled(small, { pruneBatchRows: 7 });
