@@ -7,6 +7,7 @@ import type { ExchangeId } from '../../src/domain/market.js';
 import type { LogFields, Logger } from '../../src/log/logger.js';
 import { createMarketService } from '../../src/market/service.js';
 import type { MarketService, MarketServiceOptions, MarketTuning } from '../../src/market/service.js';
+import type { VenueMarket } from '../../src/market/types.js';
 import type { MarketConfig } from '../../src/market/venue.js';
 import { startMockExchange } from '../../src/mock-exchange/server.js';
 import type { MockExchange, ScenarioInput } from '../../src/mock-exchange/server.js';
@@ -206,3 +207,15 @@ export function fakeLiquidationSocket(): { exchange: Exchange; deliver(...items:
     },
   };
 }
+
+/** OKX's BTC linear swap as the venue adapter registers it (0.01 BTC a contract). */
+export const OKX_BTC_SWAP: VenueMarket = {
+  exchange: 'okx',
+  symbol: 'BTC/USDT:USDT',
+  venueId: 'BTC-USDT-SWAP',
+  base: 'BTC',
+  quote: 'USDT',
+  settle: 'USDT',
+  contractSize: 0.01,
+  fundingIntervalHours: null,
+};

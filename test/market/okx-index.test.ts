@@ -5,10 +5,9 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Snapshot } from '../../src/domain/market.js';
-import type { VenueMarket } from '../../src/market/types.js';
 import { okxSwapIdOf, parseOkxIndexTickers } from '../../src/market/venues/okx.js';
 import type { ScenarioInput } from '../../src/mock-exchange/server.js';
-import { requestsTo, startHarness } from './helpers.js';
+import { OKX_BTC_SWAP, requestsTo, startHarness } from './helpers.js';
 import type { Harness } from './helpers.js';
 
 const PREMIUM = 0.0004;
@@ -222,16 +221,7 @@ describe('OKX index price and basis', () => {
 });
 
 describe('parsing OKX index tickers', () => {
-  const btc: VenueMarket = {
-    exchange: 'okx',
-    symbol: 'BTC/USDT:USDT',
-    venueId: 'BTC-USDT-SWAP',
-    base: 'BTC',
-    quote: 'USDT',
-    settle: 'USDT',
-    contractSize: 0.01,
-    fundingIntervalHours: null,
-  };
+  const btc = OKX_BTC_SWAP;
   const swapOf = (indexId: string) => (okxSwapIdOf(indexId) === btc.venueId ? btc : undefined);
 
   it('pairs an index with the swap of the same underlying: BTC-USDT with BTC-USDT-SWAP', () => {

@@ -4,11 +4,10 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { ExchangeId, Liquidation } from '../../src/domain/market.js';
 import { silentLogger } from '../../src/log/logger.js';
 import { LiquidationStreams } from '../../src/market/liquidations.js';
-import type { VenueMarket } from '../../src/market/types.js';
 import { okxAdapter } from '../../src/market/venues/okx.js';
 import type { ScenarioInput } from '../../src/mock-exchange/server.js';
 import { FakeSink } from './fakeSink.js';
-import { fakeLiquidationSocket, requestsTo, startHarness, waitFor } from './helpers.js';
+import { fakeLiquidationSocket, OKX_BTC_SWAP, requestsTo, startHarness, waitFor } from './helpers.js';
 import type { Harness } from './helpers.js';
 
 const STREAMED: ExchangeId[] = ['binanceusdm', 'bybit', 'okx'];
@@ -183,16 +182,7 @@ describe('liquidation streams against the mock exchange', () => {
 
 describe('deduplication of replayed liquidations', () => {
   it('drops an OKX backlog replayed after a reconnect, by content, before the store sees it', async () => {
-    const market: VenueMarket = {
-      exchange: 'okx',
-      symbol: 'BTC/USDT:USDT',
-      venueId: 'BTC-USDT-SWAP',
-      base: 'BTC',
-      quote: 'USDT',
-      settle: 'USDT',
-      contractSize: 0.01,
-      fundingIntervalHours: null,
-    };
+    const market = OKX_BTC_SWAP;
     const { exchange: fake, deliver } = fakeLiquidationSocket();
     const sink = new FakeSink();
     const streams = new LiquidationStreams({
