@@ -159,10 +159,8 @@ export function parseOkxPositionTiers(
 }
 
 /** The implicit ccxt methods of the bulk reads (not in the unified Exchange type). */
-interface OkxIndexTickersApi {
-  publicGetMarketIndexTickers(params: { quoteCcy: string }): Promise<unknown>;
-}
 interface OkxBulkApi {
+  publicGetMarketIndexTickers(params: { quoteCcy: string }): Promise<unknown>;
   publicGetPublicFundingRate(params: { instId: 'ANY' }): Promise<unknown>;
   publicGetPublicOpenInterest(params: { instType: 'SWAP' }): Promise<unknown>;
   publicGetPublicMarkPrice(params: { instType: 'SWAP' }): Promise<unknown>;
@@ -181,7 +179,7 @@ function indexQuoteCounts(ctx: VenueContext): Map<string, number> {
 function readOkxIndexPrices(ctx: VenueContext, quoteCcy: string, expected: number) {
   const label = 'indexTickers';
   return ctx.call(label, async () => {
-    const api = ctx.exchange as unknown as OkxIndexTickersApi;
+    const api = ctx.exchange as unknown as OkxBulkApi;
     const answer = okxIndexTickersAnswerSchema.safeParse(await api.publicGetMarketIndexTickers({ quoteCcy }));
     // ccxt hands back a 200 that is not JSON as its text (or ""): a failure to retry, like an empty bulk answer.
     if (!answer.success) {
