@@ -22,7 +22,18 @@ export interface ExchangeOptions {
   rateLimit?: boolean;
   /** ccxt's quoteJsonNumbers; mock-only as `rateLimit`: `false` is honoured only with an origin override. */
   quoteJsonNumbers?: boolean;
+  /** ccxt's REST transport in place of HTTP; mock-only as `rateLimit`: honoured only with an origin override. */
+  transport?: RestTransport | undefined;
 }
+
+/**
+ * A REST transport ccxt calls in place of its HTTP client (its fetchImplementation), answering with the surface of
+ * a fetch response ccxt reads: status, statusText, headers, text().
+ */
+export type RestTransport = (
+  url: string,
+  init: { method?: string; body?: unknown; signal?: AbortSignal },
+) => Promise<unknown>;
 
 /** A ccxt.pro instance for the venue, configured as the adapter says. */
 export function createExchange(adapter: VenueAdapter, options: ExchangeOptions): Exchange {
@@ -35,6 +46,7 @@ export function createExchange(adapter: VenueAdapter, options: ExchangeOptions):
   if (options.origin !== undefined) {
     exchange.urls['api'] = rewriteUrlTree(exchange.urls['api'], options.origin);
     if (options.quoteJsonNumbers === false) exchange.quoteJsonNumbers = false;
+    if (options.transport !== undefined) exchange.fetchImplementation = options.transport;
   }
   return exchange;
 }

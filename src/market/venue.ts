@@ -9,7 +9,7 @@ import type { Logger } from '../log/logger.js';
 import { cycleTimeoutMsOf } from '../config/env.js';
 import type { Config } from '../config/env.js';
 import { createExchange, RequestSeam, VenuePausedError } from './client.js';
-import type { RetryPolicy, SeamTimers } from './client.js';
+import type { RestTransport, RetryPolicy, SeamTimers } from './client.js';
 import { LiquidationStreams } from './liquidations.js';
 import type { StreamTuning } from './liquidations.js';
 import { buildSnapshot, depthBands, mergeQuotes, openInterestUsd, rejectionOf } from './normalise.js';
@@ -72,6 +72,11 @@ export interface VenueTuning {
    * scan and parse exactly what it would parse with it; ignored (the scan stays on) for a real venue.
    */
   ccxtQuoteJsonNumbers: boolean;
+  /**
+   * ccxt's REST transport in place of HTTP. MOCK ONLY, like ccxtRateLimit: a replay carries each request to the
+   * threaded mock exchange as a message; ignored (ccxt's own HTTP client) for a venue without an origin override.
+   */
+  ccxtTransport: RestTransport | undefined;
 }
 
 export const DEFAULT_VENUE_TUNING: Omit<VenueTuning, 'retry'> = {
@@ -91,6 +96,7 @@ export const DEFAULT_VENUE_TUNING: Omit<VenueTuning, 'retry'> = {
   silenceMsByVenue: { binanceusdm: 60_000 },
   ccxtRateLimit: true,
   ccxtQuoteJsonNumbers: true,
+  ccxtTransport: undefined,
 };
 
 export interface VenueRunnerOptions {
@@ -723,6 +729,7 @@ export class VenueRunner {
         origin: this.origin,
         rateLimit: this.options.tuning.ccxtRateLimit,
         quoteJsonNumbers: this.options.tuning.ccxtQuoteJsonNumbers,
+        transport: this.options.tuning.ccxtTransport,
       });
       this.seam = new RequestSeam(
         this.rest,

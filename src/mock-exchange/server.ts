@@ -72,7 +72,26 @@ export interface MockExchange {
    * 100 ms for the timer: a replay on a manual clock calls it right after moving scenario time.
    */
   pushNow(): void;
+  /**
+   * Answers one REST request without HTTP, exactly as the server answers it over HTTP (faults and records
+   * included): the threaded mock carries a replay's requests to it as messages.
+   */
+  answer(request: DirectRequest): Promise<DirectAnswer>;
   close(): Promise<void>;
+}
+
+/** A REST request carried to the mock without HTTP: `target` is the path and query after the origin. */
+export interface DirectRequest {
+  method: string;
+  target: string;
+  body?: string;
+}
+
+/** The answer to a DirectRequest as the HTTP server sends it (header names in lower case, as a client reads them). */
+export interface DirectAnswer {
+  status: number;
+  headers: Record<string, string>;
+  body: string;
 }
 
 export interface MockExchangeOptions {
@@ -185,13 +204,15 @@ export async function startMockExchange(options: MockExchangeOptions): Promise<M
   // ---------------------------------------------------------------------------------------------------------
   // REST
 
+  const headersOf = (reply: RestReply): Record<string, string> => ({
+    'Content-Type': `${reply.contentType}; charset=utf-8`,
+    'Content-Length': String(Buffer.byteLength(reply.body)),
+    ...reply.headers,
+  });
+
   const send = (response: ServerResponse, reply: RestReply) => {
     if (response.destroyed || response.writableEnded) return false;
-    response.writeHead(reply.status, {
-      'Content-Type': `${reply.contentType}; charset=utf-8`,
-      'Content-Length': Buffer.byteLength(reply.body),
-      ...reply.headers,
-    });
+    response.writeHead(reply.status, headersOf(reply));
     response.end(reply.body);
     return true;
   };
@@ -214,23 +235,31 @@ export async function startMockExchange(options: MockExchangeOptions): Promise<M
     }
   };
 
-  const handleRequest = async (request: IncomingMessage, response: ServerResponse) => {
+  /**
+   * Answers one REST request (`target`: the path and query after the origin) as the venue would, recording it on
+   * arrival. `deliver` hands the reply over and says whether the client was still there to take it.
+   */
+  const answer = async (
+    method: string,
+    target: string,
+    readRaw: () => Promise<string>,
+    deliver: (reply: RestReply) => boolean,
+  ): Promise<void> => {
     const at = clock();
-    const url = new URL(request.url ?? '/', 'http://127.0.0.1');
+    const url = new URL(target, 'http://127.0.0.1');
     const [, first = '', ...rest] = url.pathname.split('/');
     if (first === '') {
-      send(response, jsonReply({ name: scenario.name, venues: mock.overrides(), scenarioTime: scenarioTime() }));
+      deliver(jsonReply({ name: scenario.name, venues: mock.overrides(), scenarioTime: scenarioTime() }));
       return;
     }
     if (!isExchangeId(first)) {
-      send(response, htmlReply(404, `no venue ${first}`));
+      deliver(htmlReply(404, `no venue ${first}`));
       return;
     }
     const venue = first;
     const adapter = ADAPTERS[venue];
     const ctx = contexts.get(venue);
-    const method = request.method ?? 'GET';
-    const raw = method === 'POST' || method === 'PUT' ? await readBody(request).catch(() => '') : '';
+    const raw = method === 'POST' || method === 'PUT' ? await readRaw().catch(() => '') : '';
     let body: unknown;
     try {
       body = raw === '' ? undefined : (JSON.parse(raw) as unknown);
@@ -248,7 +277,7 @@ export async function startMockExchange(options: MockExchangeOptions): Promise<M
     record(entry);
     if (ctx === undefined) {
       const reply = htmlReply(404, `${venue} is not in scenario ${scenario.name}`);
-      if (send(response, reply)) entry.status = reply.status;
+      if (deliver(reply)) entry.status = reply.status;
       return;
     }
     const fault = faults.takeForRequest(venue, route, (scenarioAt - model.startMs) / 1000);
@@ -270,8 +299,16 @@ export async function startMockExchange(options: MockExchangeOptions): Promise<M
       console.error(`mock-exchange: ${venue} ${method} ${route} failed:`, error);
       reply = htmlReply(500);
     }
-    if (send(response, reply)) entry.status = reply.status;
+    if (deliver(reply)) entry.status = reply.status;
   };
+
+  const handleRequest = (request: IncomingMessage, response: ServerResponse) =>
+    answer(
+      request.method ?? 'GET',
+      request.url ?? '/',
+      () => readBody(request),
+      (reply) => send(response, reply),
+    );
 
   const server = createServer((request, response) => {
     handleRequest(request, response).catch((error: unknown) => {
@@ -422,6 +459,16 @@ export async function startMockExchange(options: MockExchangeOptions): Promise<M
     pushNow: () => {
       if (!closed) tick();
     },
+    answer: (request) =>
+      new Promise<DirectAnswer>((resolve, reject) => {
+        const deliver = (reply: RestReply): boolean => {
+          const headers: Record<string, string> = {};
+          for (const [name, value] of Object.entries(headersOf(reply))) headers[name.toLowerCase()] = value;
+          resolve({ status: reply.status, headers, body: reply.body });
+          return true;
+        };
+        answer(request.method, request.target, () => Promise.resolve(request.body ?? ''), deliver).catch(reject);
+      }),
     async close() {
       if (closed) return;
       closed = true;

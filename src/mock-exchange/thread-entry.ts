@@ -27,6 +27,9 @@ async function serve(): Promise<void> {
             reply({ id: request.id, ok: true, venues: [...venues] });
             return;
           }
+          case 'rest':
+            reply({ id: request.id, ok: true, answer: await mock.answer(request.request) });
+            return;
           case 'close':
             await mock.close();
             reply({ id: request.id, ok: true });

@@ -4,9 +4,27 @@
 // moves: `advance(wallMs)` sets it (in memory both threads share, so a request sent right after it is answered at
 // that time) and runs the push tick in the worker, and resolves once the push is done, so every request and stream
 // item of a pass sees the time the pass set, exactly as in-process.
+import { STATUS_CODES } from 'node:http';
 import { Worker } from 'node:worker_threads';
 import type { ExchangeId } from '../domain/market.js';
 import type { Scenario } from './scenario.js';
+import type { DirectAnswer, DirectRequest } from './server.js';
+
+/** The fields of a ccxt request the transport reads (ccxt's fetchImplementation arguments). */
+export interface TransportInit {
+  method?: string;
+  body?: unknown;
+  signal?: AbortSignal;
+}
+
+/** What ccxt reads of a response (the surface of its own undici path). */
+export interface TransportResponse {
+  status: number;
+  statusText: string;
+  headers: Record<string, string>;
+  text(): Promise<string>;
+  arrayBuffer(): Promise<ArrayBuffer>;
+}
 
 /** What the replay asks of the threaded mock. */
 export interface MockExchangeThread {
@@ -19,6 +37,11 @@ export interface MockExchangeThread {
    * is done. Requests sent after the call are answered at the new time even before it resolves.
    */
   advance(wallMs: number): Promise<void>;
+  /**
+   * ccxt's transport to this mock (its fetchImplementation): each REST request goes to the thread as a message and
+   * is answered exactly as over HTTP, without a loopback socket and two HTTP parsers in between. Sockets stay real.
+   */
+  transport(url: string, init: TransportInit): Promise<TransportResponse>;
   /** The venues with at least one accepted socket upgrade so far. */
   upgradedVenues(): Promise<ExchangeId[]>;
   close(): Promise<void>;
@@ -26,13 +49,16 @@ export interface MockExchangeThread {
 
 /** Messages to the worker, each answered by a `ThreadReply` with the same id. */
 export type ThreadRequest =
-  { id: number; type: 'advance' } | { id: number; type: 'upgraded' } | { id: number; type: 'close' };
+  | { id: number; type: 'advance' }
+  | { id: number; type: 'upgraded' }
+  | { id: number; type: 'rest'; request: DirectRequest }
+  | { id: number; type: 'close' };
 
 /** A request before it is given its id (distributed over the union, so each kind keeps its fields). */
 type Unsent<T> = T extends unknown ? Omit<T, 'id'> : never;
 
 export type ThreadReply =
-  | { id: number; ok: true; venues?: ExchangeId[] }
+  | { id: number; ok: true; venues?: ExchangeId[]; answer?: DirectAnswer }
   | { id: number; ok: false; error: string }
   | { id: 0; ok: true; ready: { origin: string; overrides: Record<ExchangeId, string> } };
 
@@ -120,9 +146,43 @@ export async function startMockExchangeThread(scenario: Scenario, wallMs = 0): P
     await worker.terminate();
     throw error;
   }
+  const originLength = started.origin.length;
+  const transport = async (url: string, init: TransportInit): Promise<TransportResponse> => {
+    if (!url.startsWith(started.origin)) throw new TypeError(`fetch failed: ${url} is not the mock exchange`);
+    const signal = init.signal;
+    if (signal?.aborted === true) throw new DOMException('This operation was aborted', 'AbortError');
+    const request: DirectRequest = {
+      method: init.method ?? 'GET',
+      target: url.slice(originLength),
+      ...(typeof init.body === 'string' ? { body: init.body } : {}),
+    };
+    const sent = call({ type: 'rest', request }).catch((error: unknown) => {
+      throw new TypeError('fetch failed', { cause: error });
+    });
+    // ccxt's timeout aborts the signal: the request stops waiting as a fetch would (a late answer is dropped).
+    const reply =
+      signal === undefined
+        ? await sent
+        : await new Promise<ThreadReply>((resolve, reject) => {
+            const onAbort = () => reject(new DOMException('This operation was aborted', 'AbortError'));
+            signal.addEventListener('abort', onAbort, { once: true });
+            sent.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+          });
+    const answer = 'answer' in reply ? reply.answer : undefined;
+    if (answer === undefined) throw new TypeError('fetch failed: the mock exchange thread sent no answer');
+    return {
+      status: answer.status,
+      statusText: STATUS_CODES[answer.status] ?? '',
+      headers: answer.headers,
+      text: () => Promise.resolve(answer.body),
+      arrayBuffer: () => Promise.resolve(new TextEncoder().encode(answer.body).buffer),
+    };
+  };
+
   let closed = false;
   return {
     origin: started.origin,
+    transport,
     overrides: () => ({ ...started.overrides }),
     advance: async (to) => {
       writeSharedClock(clockSlot, to);

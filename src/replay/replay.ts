@@ -249,7 +249,8 @@ export async function replayScenario(options: ReplayOptions): Promise<ReplayResu
     sink,
     now: venueNow,
     log,
-    tuning: REPLAY_TUNING,
+    // REST requests go to the mock's thread as messages (its sockets stay real): loopback HTTP cost a sixth of a pass.
+    tuning: { ...REPLAY_TUNING, ccxtTransport: mock.transport },
     // The replay runs every job itself: nothing may fire on the wall clock.
     schedule: () => ({ stop: () => undefined, destroy: () => undefined }),
   });
