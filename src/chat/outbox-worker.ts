@@ -11,7 +11,8 @@
 import { setMaxListeners } from 'node:events';
 import type { ChatRef, SubscriptionStore } from '../domain/ports.js';
 import { silentLogger, type Logger } from '../log/logger.js';
-import type { OutboxPlatform, OutboxRow, SqliteOutbox } from '../store/outbox.js';
+import type { OutboxPlatform, OutboxQueue, OutboxRow } from '../domain/outbox.js';
+import { SqliteOutbox, sqliteOutboxQueue } from '../store/outbox.js';
 import type { Clock } from './clock.js';
 import type { ChatEvents, WireHooks } from './delivery.js';
 import { ChatDeliveryError, describeError, type GoneReason } from './errors.js';
@@ -52,7 +53,8 @@ export interface OutboxEvents {
 }
 
 export interface OutboxWorkerOptions {
-  outbox: SqliteOutbox;
+  /** The port drained through; a SqliteOutbox is adapted (sqliteOutboxQueue). */
+  outbox: OutboxQueue | SqliteOutbox;
   senders: Partial<Record<OutboxPlatform, OutboxSender>>;
   clock: Clock;
   /**
@@ -63,6 +65,8 @@ export interface OutboxWorkerOptions {
   concurrency?: number;
   log?: Logger;
   events?: OutboxEvents;
+  /** How long drain() waits before it asks again after the outbox failed (the database away), ms. Default 1000. */
+  retryDelayMs?: number;
 }
 
 export interface DrainResult {
@@ -83,9 +87,15 @@ export class OutboxWorker {
   private readonly deferred: Record<OutboxPlatform, boolean> = { discord: false, telegram: false };
   private readonly totals: DrainResult = { sent: 0, failed: 0 };
   private idleWaiters: (() => void)[] = [];
+  private readonly queue: OutboxQueue;
+  /** Schedule passes run one after the other: each asks the outbox after the previous one started its lanes. */
+  private scheduling: Promise<unknown> = Promise.resolve();
+  /** A lane ended on a failure of the outbox since drain() last looked. */
+  private laneFailed = false;
 
   constructor(private readonly options: OutboxWorkerOptions) {
     this.log = (options.log ?? silentLogger).child({ component: 'outbox' });
+    this.queue = options.outbox instanceof SqliteOutbox ? sqliteOutboxQueue(options.outbox) : options.outbox;
     // Every waiting lane listens to this one signal: thousands of listeners are expected, not a leak.
     setMaxListeners(0, this.stopping.signal);
   }
@@ -97,44 +107,105 @@ export class OutboxWorker {
   async drain(): Promise<DrainResult> {
     const before = { ...this.totals };
     for (;;) {
-      this.schedule();
-      if (this.lanes.size === 0) break;
-      await new Promise<void>((resolve) => this.idleWaiters.push(resolve));
+      this.laneFailed = false;
+      const scheduled = await this.schedule();
+      if (this.stopped) break;
+      if (scheduled && this.lanes.size === 0) break;
+      if (this.lanes.size > 0) await new Promise<void>((resolve) => this.idleWaiters.push(resolve));
+      if (this.stopped) break;
+      // The outbox failed (the database away): its rows are still there; ask again after a pause, not in a spin.
+      if (!scheduled || this.laneFailed) await this.pause(this.options.retryDelayMs ?? 1000);
       if (this.stopped) break;
     }
     return { sent: this.totals.sent - before.sent, failed: this.totals.failed - before.failed };
   }
 
-  /** Starts a lane for every destination with pending rows that has none yet. */
-  private schedule(only?: OutboxPlatform): void {
-    if (this.stopped) return;
-    const limit = this.options.concurrency ?? Number.POSITIVE_INFINITY;
+  /** A wait that stop() cuts short. */
+  private pause(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const signal = this.stopping.signal;
+      if (signal.aborted) return resolve();
+      const timer = setTimeout(done, ms);
+      function done(): void {
+        clearTimeout(timer);
+        signal.removeEventListener('abort', done);
+        resolve();
+      }
+      signal.addEventListener('abort', done);
+    });
+  }
+
+  /**
+   * Starts a lane for every destination with pending rows that has none yet, after the passes asked for before
+   * this one. Resolves false when the outbox failed (logged; the next pass retries); never rejects.
+   */
+  private schedule(only?: OutboxPlatform): Promise<boolean> {
+    const pass = this.scheduling
+      .then(() => this.schedulePass(only))
+      .catch((error: unknown) => {
+        // A pass that broke must not break the ones after it.
+        this.log.error('outbox scheduling failed', { error: describeError(error) });
+        return false;
+      });
+    this.scheduling = pass;
+    return pass;
+  }
+
+  private async schedulePass(only?: OutboxPlatform): Promise<boolean> {
+    const bound = this.options.concurrency ?? Number.POSITIVE_INFINITY;
+    let ok = true;
     for (const platform of Object.keys(this.options.senders) as OutboxPlatform[]) {
       const sender = this.options.senders[platform];
+      if (this.stopped) return ok;
       if (!sender || (only !== undefined && platform !== only)) continue;
-      this.deferred[platform] = false;
-      for (const chatId of this.options.outbox.pendingDestinations(platform)) {
+      let chatIds: string[];
+      try {
+        // Destinations this worker serves may be among those listed: they count toward the bound.
+        chatIds = await this.queue.destinations(platform, bound);
+      } catch (error) {
+        ok = false;
+        this.log.error('outbox scheduling failed', { platform, error: describeError(error) });
+        continue;
+      }
+      // A full list may have left some out: look again when a lane ends.
+      this.deferred[platform] = chatIds.length >= bound;
+      // No await from here to startLane: a lane is registered before another pass can look.
+      for (const chatId of chatIds) {
         if (this.lanes.has(`${platform}:${chatId}`)) continue;
-        if (this.lanesOf[platform] >= limit) {
+        if (this.stopped || this.lanesOf[platform] >= bound) {
           this.deferred[platform] = true;
-          break;
+          void this.releaseLater(platform, chatId);
+          continue;
         }
         this.startLane(platform, chatId, sender);
       }
     }
+    return ok;
+  }
+
+  /** Gives a destination back without waiting; a failure is logged (the claim then lapses on its own). */
+  private releaseLater(platform: OutboxPlatform, chatId: string): Promise<void> {
+    return this.queue
+      .release(platform, chatId)
+      .catch((error: unknown) =>
+        this.log.error('outbox lane release failed', { platform, chat: chatId, error: describeError(error) }),
+      );
   }
 
   private startLane(platform: OutboxPlatform, chatId: string, sender: OutboxSender): void {
     const key = `${platform}:${chatId}`;
     this.lanesOf[platform]++;
     const lane = this.runLane(platform, chatId, sender)
-      .catch((error: unknown) =>
-        this.log.error('outbox lane failed', { platform, chat: chatId, error: describeError(error) }),
-      )
+      .catch((error: unknown) => {
+        // The row it was on is still in the outbox (pending, or attempting for start-up recovery to decide).
+        this.laneFailed = true;
+        this.log.error('outbox lane failed', { platform, chat: chatId, error: describeError(error) });
+      })
+      .then(() => this.releaseLater(platform, chatId))
       .finally(() => {
         this.lanes.delete(key);
         this.lanesOf[platform]--;
-        if (this.deferred[platform]) this.schedule(platform);
+        if (this.deferred[platform]) void this.schedule(platform);
         if (this.lanes.size === 0) {
           const waiters = this.idleWaiters;
           this.idleWaiters = [];
@@ -148,7 +219,7 @@ export class OutboxWorker {
   private async runLane(platform: OutboxPlatform, chatId: string, sender: OutboxSender): Promise<void> {
     let previousId: number | undefined;
     while (!this.stopped) {
-      const row = this.options.outbox.nextPending(platform, chatId);
+      const row = await this.queue.nextPending(platform, chatId);
       if (!row) return;
       if (row.id === previousId) {
         // Every outcome resolves the row; one still pending would spin: leave it to the next tick.
@@ -161,54 +232,89 @@ export class OutboxWorker {
   }
 
   private async sendRow(row: OutboxRow, sender: OutboxSender): Promise<void> {
-    const { outbox, clock } = this.options;
+    const { clock } = this.options;
+    const queue = this.queue;
     if (clock.now() > row.notAfter) {
-      this.giveUp(row, 'tooLate', 'deadline passed before sending');
+      await this.giveUp(row, 'tooLate', 'deadline passed before sending');
       return;
     }
     const signal = this.stopping.signal;
+    const cancelled = (detail: string): ChatDeliveryError =>
+      new ChatDeliveryError('cancelled', row.platform, row.chatId, detail);
     /** The row is `attempting`: a request for it is on the wire, or may have arrived and will be resent. */
     let inFlight = false;
+    /** A request may have arrived: a withdrawn row then stays attempting, for start-up recovery to decide. */
+    let maybeSent = false;
+    /** Marks the seam's synchronous hooks started on an outbox without synchronous marks, in order. */
+    let writes: Promise<void> = Promise.resolve();
+    const later = (write: () => Promise<unknown>): void => {
+      writes = writes.then(write).then(() => undefined);
+    };
+    const marked = (ok: boolean): void => {
+      if (!ok) throw cancelled('the row is no longer pending');
+      inFlight = true;
+    };
+    const sync = queue.wire;
+    // Without synchronous marks the seam cannot commit `attempting` right before each request (its hooks do not
+    // wait), so the row is marked once, before the sender is called, and stays attempting through its waits:
+    // after a crash it is resolved at most once, as any row in flight.
+    const marksBeforeSend = sender.reportsWire !== true || sync === undefined;
     const wire: WireHooks = {
       signal,
       onWire: () => {
-        if (signal.aborted)
-          throw new ChatDeliveryError('cancelled', row.platform, row.chatId, 'the worker is stopping');
-        if (!outbox.markAttempting(row.id, clock.now(), { retry: inFlight })) {
-          throw new ChatDeliveryError('cancelled', row.platform, row.chatId, 'the row is no longer pending');
-        }
-        inFlight = true;
+        if (signal.aborted) throw cancelled('the worker is stopping');
+        if (sync) marked(sync.markAttempting(row.id, clock.now(), { retry: inFlight }));
       },
       onNotSent: () => {
-        outbox.markNotSent(row.id);
+        if (!sync) return; // it stays attempting: nothing could mark it again before the next request
+        sync.markNotSent(row.id);
         inFlight = false;
       },
-      onMaybeSent: (firstAt) => outbox.markMaybeSent(row.id, firstAt),
+      onMaybeSent: (firstAt) => {
+        maybeSent = true;
+        if (sync) sync.markMaybeSent(row.id, firstAt);
+        else later(() => queue.markMaybeSent(row.id, firstAt));
+      },
     };
     const onPartSent = (partsSent: number): void => {
-      outbox.markPartSent(row.id, partsSent);
-      inFlight = false;
+      if (sync) {
+        sync.markPartSent(row.id, partsSent);
+        inFlight = false;
+        return;
+      }
+      // The next part goes out under the same mark: attempting again once the part is recorded.
+      later(async () => {
+        await queue.markPartSent(row.id, partsSent);
+        await queue.markAttempting(row.id, clock.now(), { retry: false });
+      });
     };
     try {
-      if (sender.reportsWire !== true) wire.onWire?.();
+      if (signal.aborted) throw cancelled('the worker is stopping');
+      if (marksBeforeSend) marked(await queue.markAttempting(row.id, clock.now(), { retry: inFlight }));
       await sender(row, onPartSent, { wire, ...(row.maybeSentAt !== null ? { maybeSentAt: row.maybeSentAt } : {}) });
-      outbox.markSent(row.id, clock.now());
+      await writes;
+      await queue.markSent(row.id, clock.now());
       this.totals.sent++;
       this.notify('sent', row);
     } catch (error) {
+      await writes;
       const id = error instanceof ChatDeliveryError ? error.id : 'internal';
       // Withdrawn before its request (stopping, or dropped meanwhile): a pending row stays pending for the next
       // start; a Discord row waiting to be resent stays attempting and start-up recovery decides.
-      if (id === 'cancelled') return;
-      this.giveUp(row, id, describeError(error));
+      if (id === 'cancelled') {
+        // Marked before the sender and withdrawn in a wait: nothing of it went out, so it waits as pending.
+        if (marksBeforeSend && inFlight && !maybeSent && sender.reportsWire === true) await queue.markNotSent(row.id);
+        return;
+      }
+      await this.giveUp(row, id, describeError(error));
     }
   }
 
-  private giveUp(row: OutboxRow, reason: string, detail: string): void {
+  private async giveUp(row: OutboxRow, reason: string, detail: string): Promise<void> {
     const now = this.options.clock.now();
     // At most once: a row that may have arrived is `unknown`, never resent.
-    if (reason === 'maybeSent') this.options.outbox.markUnknown(row.id, now, `maybeSent: ${detail}`);
-    else this.options.outbox.markFailed(row.id, now, reason);
+    if (reason === 'maybeSent') await this.queue.markUnknown(row.id, now, `maybeSent: ${detail}`);
+    else await this.queue.markFailed(row.id, now, reason);
     this.totals.failed++;
     this.notify('failed', row, reason);
     const log = reason === 'internal' ? this.log.error.bind(this.log) : this.log.warn.bind(this.log);
@@ -247,11 +353,8 @@ export class OutboxWorker {
   /** Looks for new destinations every `intervalMs` until stopped; lanes run on their own, never waited for here. */
   start(intervalMs: number): void {
     const tick = (): void => {
-      try {
-        this.schedule();
-      } catch (error) {
-        this.log.error('outbox scheduling failed', { error: describeError(error) });
-      }
+      // A pass logs the outbox's failures itself and never rejects; the next tick retries.
+      void this.schedule();
       if (!this.stopped) this.timer = setTimeout(tick, intervalMs);
     };
     tick();

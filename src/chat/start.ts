@@ -5,7 +5,7 @@ import type { CommandDefinition, Services } from '../commands/command.js';
 import type { Config } from '../config/env.js';
 import type { Glossary } from '../glossary/types.js';
 import type { Logger } from '../log/logger.js';
-import { SqliteOutbox } from '../store/outbox.js';
+import { SqliteOutbox, sqliteOutboxQueue } from '../store/outbox.js';
 import { SqliteSubscriptionStore } from '../store/subscriptions.js';
 import { systemClock, type Clock } from './clock.js';
 import { Delivery, type DeliveryOptions } from './delivery.js';
@@ -74,7 +74,7 @@ export async function startChat(options: StartChatOptions): Promise<ChatRuntime>
   // its senders below and it starts once they are there.
   const senders: { discord?: OutboxSender; telegram?: OutboxSender } = {};
   const worker = new OutboxWorker({
-    outbox,
+    outbox: sqliteOutboxQueue(outbox),
     clock,
     senders,
     log,

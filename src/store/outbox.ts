@@ -12,9 +12,10 @@
 //   for a few minutes: back to pending (with `maybe_sent_at`) while within RESEND_WINDOW_MS, else `unknown`.
 import type Database from 'better-sqlite3';
 import type { Reply } from '../commands/reply.js';
+import type { OutboxItem, OutboxPlatform, OutboxQueue, OutboxRow, OutboxState } from '../domain/outbox.js';
 
-export type OutboxPlatform = 'discord' | 'telegram';
-export type OutboxState = 'pending' | 'attempting' | 'sent' | 'failed' | 'unknown';
+// The shared types live in the domain; re-exported so that every import from here keeps working.
+export type { OutboxItem, OutboxPlatform, OutboxQueue, OutboxRow, OutboxState } from '../domain/outbox.js';
 
 /**
  * How long (ms) after a request that may have arrived a resend is still dropped by the platform as a repeat:
@@ -22,27 +23,6 @@ export type OutboxState = 'pending' | 'attempting' | 'sent' | 'failed' | 'unknow
  * minutes": we trust one minute.
  */
 export const RESEND_WINDOW_MS: Readonly<Record<OutboxPlatform, number>> = { discord: 60_000, telegram: 0 };
-
-export interface OutboxItem {
-  alertId: string;
-  platform: OutboxPlatform;
-  chatId: string;
-  reply: Reply;
-  createdAt: number;
-  /** Epoch ms after which the alert is given up as too late. */
-  notAfter: number;
-}
-
-export interface OutboxRow extends OutboxItem {
-  id: number;
-  key: string;
-  state: OutboxState;
-  attempts: number;
-  /** Messages of a split reply already accepted (Telegram splits long alerts). */
-  partsSent: number;
-  /** Epoch ms of a request that may have arrived without confirmation (a Discord row requeued after a crash). */
-  maybeSentAt: number | null;
-}
 
 export function idempotencyKey(alertId: string, platform: OutboxPlatform, chatId: string): string {
   return `${alertId}|${platform}:${chatId}`;
@@ -80,8 +60,8 @@ function toRow(row: Row): OutboxRow {
   };
 }
 
-/** A reply as stored: JSON, with the chart's PNG bytes as base64. */
-function storable(reply: Reply): string {
+/** A reply as stored (SQLite and Postgres alike): JSON, with the chart's PNG bytes as base64. */
+export function storable(reply: Reply): string {
   const image = reply.image
     ? {
         filename: reply.image.filename,
@@ -92,7 +72,8 @@ function storable(reply: Reply): string {
   return JSON.stringify({ ...reply, image });
 }
 
-function revive(text: string): Reply {
+/** The reply `storable` stored. */
+export function revive(text: string): Reply {
   const stored = JSON.parse(text) as Omit<Reply, 'image'> & {
     image?: { filename: string; alt: string; pngBase64: string };
   };
@@ -317,4 +298,31 @@ export class SqliteOutbox {
   rows(state: OutboxState): OutboxRow[] {
     return (this.s.byState.all(state) as Row[]).map(toRow);
   }
+}
+
+/**
+ * The SQLite outbox as the worker's port: one instance serves every destination, so `destinations` is the list of
+ * chats with pending rows and `release` has nothing to give back. The wire marks stay synchronous.
+ */
+export function sqliteOutboxQueue(outbox: SqliteOutbox): OutboxQueue {
+  // Each method runs the synchronous one inside the promise, so a throw becomes a rejection.
+  const run = <T>(work: () => T): Promise<T> => new Promise((resolve) => resolve(work()));
+  return {
+    destinations: (platform, limit) => run(() => outbox.pendingDestinations(platform).slice(0, limit)),
+    release: () => Promise.resolve(),
+    nextPending: (platform, chatId) => run(() => outbox.nextPending(platform, chatId)),
+    markAttempting: (id, at, options) => run(() => outbox.markAttempting(id, at, options)),
+    markNotSent: (id) => run(() => outbox.markNotSent(id)),
+    markMaybeSent: (id, firstAt) => run(() => outbox.markMaybeSent(id, firstAt)),
+    markPartSent: (id, partsSent) => run(() => outbox.markPartSent(id, partsSent)),
+    markSent: (id, at) => run(() => outbox.markSent(id, at)),
+    markFailed: (id, at, error) => run(() => outbox.markFailed(id, at, error)),
+    markUnknown: (id, at, error) => run(() => outbox.markUnknown(id, at, error)),
+    wire: {
+      markAttempting: (id, at, options) => outbox.markAttempting(id, at, options),
+      markNotSent: (id) => outbox.markNotSent(id),
+      markMaybeSent: (id, firstAt) => outbox.markMaybeSent(id, firstAt),
+      markPartSent: (id, partsSent) => outbox.markPartSent(id, partsSent),
+    },
+  };
 }
