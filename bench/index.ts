@@ -13,4 +13,6 @@ export const benches: readonly { name: string; load: () => Promise<Bench> }[] = 
   { name: 'fanout-faults', load: async () => (await import('./fanout.js')).fanoutFaults },
   { name: 'charts', load: async () => (await import('./charts.js')).charts },
   { name: 'replay', load: async () => (await import('./replay.js')).replay },
+  { name: 'store-postgres', load: async () => (await import('./store-postgres.js')).storePostgres },
+  { name: 'outbox-postgres', load: async () => (await import('./outbox-postgres.js')).outboxPostgres },
 ];
