@@ -35,6 +35,12 @@ export interface TelegramAdapterOptions {
   polling?: PollingGuardOptions;
   /** Polling stopped for good (a 409 past its budget, a revoked token): the bot receives nothing any more. */
   onPollingFailed?: (error: unknown) => void;
+  /**
+   * Several instances behind one webhook: resolves true for the first instance to see an update, false for any
+   * other (Telegram resends an update it got no 200 for, and a load balancer may hand the resend to another
+   * instance). An update is answered only where it resolves true.
+   */
+  claimUpdate?: (updateId: number) => Promise<boolean>;
 }
 
 export interface AlertProgress {
@@ -244,12 +250,25 @@ export async function startTelegramAdapter(options: TelegramAdapterOptions): Pro
     );
   };
 
+  /** Whether this instance answers the update; when the claim cannot be made, it answers (a repeat beats silence). */
+  const claimed = async (updateId: number): Promise<boolean> => {
+    try {
+      const first = (await options.claimUpdate?.(updateId)) ?? true;
+      if (!first) log.debug('update already taken by another instance', { update: updateId });
+      return first;
+    } catch (error) {
+      log.warn('could not claim the update; answering it here', { update: updateId, error: describeError(error) });
+      return true;
+    }
+  };
+
   // Updates are answered without holding up the next ones: a reply waiting for a busy group's rate limit
   // must not delay other chats (telegraf fetches the next batch only when handlers return).
   const pending = new Set<Promise<void>>();
   bot.use((ctx) => {
     const update = ctx.update as Update;
     const handle = async (): Promise<void> => {
+      if (options.claimUpdate !== undefined && !(await claimed(update.update_id))) return;
       if ('message' in update && 'text' in update.message && update.message.text.startsWith('/')) {
         await onCommand(update.message);
       } else if ('inline_query' in update) await onInlineQuery(update.inline_query);

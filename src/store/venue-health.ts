@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { exchangeIdSchema, type VenueHealth } from '../domain/market.js';
 import type { VenueHealthReader } from '../domain/ports.js';
 
-const venueHealthSchema = z.object({
+export const venueHealthSchema = z.object({
   exchange: exchangeIdSchema,
   state: z.enum(['ok', 'degraded', 'disabled', 'not polled']),
   marketsWatched: z.number().int().nonnegative(),
