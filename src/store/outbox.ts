@@ -28,7 +28,8 @@ export function idempotencyKey(alertId: string, platform: OutboxPlatform, chatId
   return `${alertId}|${platform}:${chatId}`;
 }
 
-interface Row {
+/** A row of the outbox table as read (the same columns in SQLite and Postgres). */
+export interface OutboxTableRow {
   id: number;
   idempotency_key: string;
   alert_id: string;
@@ -43,7 +44,7 @@ interface Row {
   maybe_sent_at: number | null;
 }
 
-function toRow(row: Row): OutboxRow {
+export function toRow(row: OutboxTableRow): OutboxRow {
   return {
     id: row.id,
     key: row.idempotency_key,
@@ -193,7 +194,7 @@ export class SqliteOutbox {
   }
 
   pending(platform: OutboxPlatform, limit: number): OutboxRow[] {
-    return (this.s.pending.all(platform, limit) as Row[]).map(toRow);
+    return (this.s.pending.all(platform, limit) as OutboxTableRow[]).map(toRow);
   }
 
   /** The chats with rows waiting on a platform, the one waiting longest first. */
@@ -203,12 +204,12 @@ export class SqliteOutbox {
 
   /** The oldest pending row of one destination: its rows go out in the order they were queued. */
   nextPending(platform: OutboxPlatform, chatId: string): OutboxRow | undefined {
-    const row = this.s.nextPending.get(platform, chatId) as Row | undefined;
+    const row = this.s.nextPending.get(platform, chatId) as OutboxTableRow | undefined;
     return row ? toRow(row) : undefined;
   }
 
   row(id: number): OutboxRow | undefined {
-    const row = this.s.byId.get(id) as Row | undefined;
+    const row = this.s.byId.get(id) as OutboxTableRow | undefined;
     return row ? toRow(row) : undefined;
   }
 
@@ -250,7 +251,7 @@ export class SqliteOutbox {
 
   /** The chat can no longer be written to: its waiting rows are given up with `error`. Returns them. */
   dropChat(platform: OutboxPlatform, chatId: string, at: number, error: string): OutboxRow[] {
-    return (this.s.dropChat.all(at, error, platform, chatId) as Row[]).map(toRow);
+    return (this.s.dropChat.all(at, error, platform, chatId) as OutboxTableRow[]).map(toRow);
   }
 
   /** Pending rows of a chat that got a new id follow it. */
@@ -296,7 +297,7 @@ export class SqliteOutbox {
   }
 
   rows(state: OutboxState): OutboxRow[] {
-    return (this.s.byState.all(state) as Row[]).map(toRow);
+    return (this.s.byState.all(state) as OutboxTableRow[]).map(toRow);
   }
 }
 

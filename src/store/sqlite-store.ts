@@ -41,6 +41,8 @@ import {
   WINDOW_SPAN_MS,
 } from './window.js';
 import type { ColumnRing } from './column-ring.js';
+import { latestSnapshotsOf, liquidationBucketsOf, marketInfoOf, marketInfosOf, materialise } from './market-reads.js';
+import type { MarketRow } from './market-reads.js';
 import { StoreRejectionError, checkLiquidation, checkMarket, checkSnapshot, conflict } from './validation.js';
 import type { RejectedRow, RowKind } from './validation.js';
 
@@ -149,32 +151,7 @@ interface MarketEntry {
   readonly window: MarketWindow;
 }
 
-/** A row of the markets table. */
-export interface MarketRow {
-  id: number;
-  exchange: string;
-  symbol: string;
-  base: string | null;
-  venue_id: string | null;
-  quote: string | null;
-  settle: string | null;
-  contract_size: number | null;
-}
-
-/** The market a row describes, or null while the row lacks what a fast cycle fills in (base, quote, ...). */
-export function marketInfoOf(row: MarketRow, exchange: ExchangeId): MarketInfo | null {
-  if (row.base === null || row.venue_id === null || row.quote === null || row.settle === null) return null;
-  if (row.contract_size === null) return null;
-  return {
-    exchange,
-    symbol: row.symbol,
-    venueId: row.venue_id,
-    base: row.base,
-    quote: row.quote,
-    settle: row.settle,
-    contractSize: row.contract_size,
-  };
-}
+export { marketInfoOf, type MarketRow } from './market-reads.js';
 
 type SqlValue = number | string | null;
 
@@ -364,24 +341,12 @@ class SqliteStore implements SqliteMarketStore {
   // ---- reads (from the window) ----
 
   markets(): readonly MarketInfo[] {
-    if (this.marketsCache === null) {
-      const infos: MarketInfo[] = [];
-      for (const entry of this.byId.values()) if (entry.info !== null) infos.push(entry.info);
-      this.marketsCache = Object.freeze(infos);
-    }
+    this.marketsCache ??= marketInfosOf(this.byId.values());
     return this.marketsCache;
   }
 
   latestSnapshots(exchange?: ExchangeId): readonly Snapshot[] {
-    const at = this.now();
-    const snapshots: Snapshot[] = [];
-    for (const entry of this.byId.values()) {
-      if (exchange !== undefined && entry.exchange !== exchange) continue;
-      entry.window.advance(at);
-      const latest = entry.window.latest();
-      if (latest !== null) snapshots.push(materialise(entry, latest.ring, latest.index));
-    }
-    return snapshots;
+    return latestSnapshotsOf(this.byId.values(), this.now(), exchange);
   }
 
   /**
@@ -440,17 +405,8 @@ class SqliteStore implements SqliteMarketStore {
   }
 
   liquidationBuckets(sinceAt: number, exchange?: ExchangeId): readonly LiquidationBucket[] {
-    const at = this.now();
-    const buckets: LiquidationBucket[] = [];
-    for (const entry of this.byId.values()) {
-      if (exchange !== undefined && entry.exchange !== exchange) continue;
-      entry.window.advance(at);
-      entry.window.forEachBucket(sinceAt, (minuteAt, side, count, sizeUsd) =>
-        buckets.push({ exchange: entry.exchange, symbol: entry.symbol, minuteAt, side, count, sizeUsd }),
-      );
-    }
     // Stable sort: within a minute, markets stay in registry order and long comes before short.
-    return buckets.sort((a, b) => a.minuteAt - b.minuteAt);
+    return liquidationBucketsOf(this.byId.values(), this.now(), sinceAt, exchange);
   }
 
   beginBatch(): void {
@@ -709,12 +665,6 @@ function partition<T>(
 }
 
 const readScratch = new Float64Array(SNAPSHOT_ROW_LENGTH);
-
-/** A fresh Snapshot of a window row. */
-function materialise(entry: MarketEntry, ring: ColumnRing, index: number): Snapshot {
-  ring.readRow(index, readScratch);
-  return rowToSnapshot(entry.exchange, entry.symbol, entry.base ?? '', readScratch);
-}
 
 /**
  * The frozen Snapshot of a window row, built once and kept on the row (the ring drops it when the row's values

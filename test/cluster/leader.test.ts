@@ -1,7 +1,6 @@
 // Leader election on a real Postgres: one leader at a time, and a new one within the lease however the old one goes
 // (stopped, session killed, hung, process killed with -9).
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
 import pg from 'pg';
@@ -9,7 +8,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { leaderLockKey, startLeaderElection, type LeaderElection, type LeaderRole } from '../../src/cluster/leader.js';
 import { migrate } from '../../src/store/postgres/migrate.js';
 import { openPool } from '../../src/store/postgres/pool.js';
-import { startTestPostgres, type TestPostgres } from '../support/postgres.js';
+import { freePort, startTestPostgres, type TestPostgres } from '../support/postgres.js';
 
 const LEASE_MS = 1_500;
 const NAME = 'spiralwatch';
@@ -92,18 +91,6 @@ async function waitFor<T>(what: string, probe: () => T | undefined, timeoutMs = 
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address !== null ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 interface LeaseRow {
   holder: string;

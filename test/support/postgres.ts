@@ -22,7 +22,8 @@ export interface TestPostgres {
 const USER = 'postgres';
 const PASSWORD = 'test-only';
 
-function freePort(): Promise<number> {
+/** A port nothing listens on at the moment of asking. */
+export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.once('error', reject);

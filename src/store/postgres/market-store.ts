@@ -23,11 +23,12 @@ import type {
 } from '../../domain/market.js';
 import type { MarketStore } from '../../domain/ports.js';
 import { COMPACT_BUCKET_MS } from '../compaction.js';
-import { SNAPSHOT_ROW_LENGTH, SNAPSHOT_VALUE_COLUMNS, rowToSnapshot, snapshotToRow } from '../snapshot-row.js';
+import { SNAPSHOT_ROW_LENGTH, SNAPSHOT_VALUE_COLUMNS, snapshotToRow } from '../snapshot-row.js';
 import { StoreRejectionError, checkLiquidation, checkMarket, checkSnapshot, conflict } from '../validation.js';
 import type { Checked, RejectedRow, RowKind } from '../validation.js';
 import { COARSE_SLOT_MS, FINE_SPAN_MS, MINUTE_MS, MarketWindow, WINDOW_SPAN_MS, slotStart } from '../window.js';
-import type { ColumnRing } from '../column-ring.js';
+import { latestSnapshotsOf, liquidationBucketsOf, marketInfoOf, marketInfosOf, materialise } from '../market-reads.js';
+import type { MarketRow } from '../market-reads.js';
 import { migrate } from './migrate.js';
 
 const DAY_MS = 24 * 60 * MINUTE_MS;
@@ -105,15 +106,7 @@ interface MarketEntry {
   readonly liquidationKeys: Map<string, number>;
 }
 
-interface MarketRow {
-  id: number;
-  exchange: string;
-  symbol: string;
-  base: string | null;
-  venue_id: string | null;
-  quote: string | null;
-  settle: string | null;
-  contract_size: number | null;
+interface MarketChangeRow extends MarketRow {
   change_id: number;
 }
 
@@ -146,20 +139,6 @@ interface QueuedSnapshot {
 interface QueuedLiquidation {
   entry: MarketEntry;
   liquidation: Liquidation;
-}
-
-function marketInfoOf(row: MarketRow, exchange: ExchangeId): MarketInfo | null {
-  if (row.base === null || row.venue_id === null || row.quote === null || row.settle === null) return null;
-  if (row.contract_size === null) return null;
-  return {
-    exchange,
-    symbol: row.symbol,
-    venueId: row.venue_id,
-    base: row.base,
-    quote: row.quote,
-    settle: row.settle,
-    contractSize: row.contract_size,
-  };
 }
 
 function liquidationKey(at: number, side: PositionSide, price: number, sizeBase: number): string {
@@ -740,7 +719,7 @@ class PgStore implements PostgresMarketStore {
   }
 
   private async refreshWith(client: pg.PoolClient): Promise<void> {
-    const markets = await client.query<MarketRow>(
+    const markets = await client.query<MarketChangeRow>(
       `SELECT id, exchange, symbol, base, venue_id, quote, settle, contract_size, change_id
        FROM markets WHERE change_id > $1 ORDER BY change_id`,
       [this.lastChangeId],
@@ -821,24 +800,12 @@ class PgStore implements PostgresMarketStore {
   // ---- reads (from the window) ----
 
   markets(): readonly MarketInfo[] {
-    if (this.marketsCache === null) {
-      const infos: MarketInfo[] = [];
-      for (const entry of this.byKey.values()) if (entry.info !== null) infos.push(entry.info);
-      this.marketsCache = Object.freeze(infos);
-    }
+    this.marketsCache ??= marketInfosOf(this.byKey.values());
     return this.marketsCache;
   }
 
   latestSnapshots(exchange?: ExchangeId): readonly Snapshot[] {
-    const at = this.now();
-    const snapshots: Snapshot[] = [];
-    for (const entry of this.byKey.values()) {
-      if (exchange !== undefined && entry.exchange !== exchange) continue;
-      entry.window.advance(at);
-      const latest = entry.window.latest();
-      if (latest !== null) snapshots.push(materialise(entry, latest.ring, latest.index));
-    }
-    return snapshots;
+    return latestSnapshotsOf(this.byKey.values(), this.now(), exchange);
   }
 
   history(exchange: ExchangeId, symbol: string, sinceAt: number): MarketHistory {
@@ -857,16 +824,7 @@ class PgStore implements PostgresMarketStore {
   }
 
   liquidationBuckets(sinceAt: number, exchange?: ExchangeId): readonly LiquidationBucket[] {
-    const at = this.now();
-    const buckets: LiquidationBucket[] = [];
-    for (const entry of this.byKey.values()) {
-      if (exchange !== undefined && entry.exchange !== exchange) continue;
-      entry.window.advance(at);
-      entry.window.forEachBucket(sinceAt, (minuteAt, side, count, sizeUsd) =>
-        buckets.push({ exchange: entry.exchange, symbol: entry.symbol, minuteAt, side, count, sizeUsd }),
-      );
-    }
-    return buckets.sort((a, b) => a.minuteAt - b.minuteAt);
+    return liquidationBucketsOf(this.byKey.values(), this.now(), sinceAt, exchange);
   }
 
   // ---- helpers ----
@@ -902,11 +860,4 @@ function partition<T>(
     else rejected.push(checked.rejected);
   });
   return { valid, rejected };
-}
-
-const readScratch = new Float64Array(SNAPSHOT_ROW_LENGTH);
-
-function materialise(entry: MarketEntry, ring: ColumnRing, index: number): Snapshot {
-  ring.readRow(index, readScratch);
-  return rowToSnapshot(entry.exchange, entry.symbol, entry.base ?? '', readScratch);
 }

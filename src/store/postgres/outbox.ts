@@ -12,50 +12,21 @@ import type pg from 'pg';
 import {
   idempotencyKey,
   RESEND_WINDOW_MS,
-  revive,
   storable,
+  toRow,
   type AlertMark,
   type OutboxItem,
   type OutboxPlatform,
   type OutboxRow,
   type OutboxState,
+  type OutboxTableRow,
   type RecoveryResult,
 } from '../outbox.js';
 
-interface Row {
-  id: number;
-  idempotency_key: string;
-  alert_id: string;
-  platform: OutboxPlatform;
-  chat_id: string;
-  reply: string;
-  state: OutboxState;
-  attempts: number;
-  parts_sent: number;
-  created_at: number;
-  not_after: number;
-  maybe_sent_at: number | null;
-}
+type Row = OutboxTableRow;
 
 const ROW_COLUMNS = `id, idempotency_key, alert_id, platform, chat_id, reply, state, attempts, parts_sent,
   created_at, not_after, maybe_sent_at`;
-
-function toRow(row: Row): OutboxRow {
-  return {
-    id: row.id,
-    key: row.idempotency_key,
-    alertId: row.alert_id,
-    platform: row.platform,
-    chatId: row.chat_id,
-    reply: revive(row.reply),
-    state: row.state,
-    attempts: row.attempts,
-    partsSent: row.parts_sent,
-    maybeSentAt: row.maybe_sent_at,
-    createdAt: row.created_at,
-    notAfter: row.not_after,
-  };
-}
 
 /** A lane an instance holds: one destination, until `leaseUntil` (epoch ms) unless renewed. */
 export interface ClaimedLane {
