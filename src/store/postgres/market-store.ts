@@ -30,6 +30,7 @@ import { COARSE_SLOT_MS, FINE_SPAN_MS, MINUTE_MS, MarketWindow, WINDOW_SPAN_MS, 
 import { latestSnapshotsOf, liquidationBucketsOf, marketInfoOf, marketInfosOf, materialise } from '../market-reads.js';
 import type { MarketRow } from '../market-reads.js';
 import { migrate } from './migrate.js';
+import { inTransaction } from './pool.js';
 
 const DAY_MS = 24 * 60 * MINUTE_MS;
 const SWEEP_EVERY_MS = MINUTE_MS;
@@ -214,60 +215,56 @@ class PgStore implements PostgresMarketStore {
 
   /** Markets, the window and the liquidation keys of the last 24 h, read in one consistent snapshot. */
   async load(): Promise<void> {
-    const client = await this.pool.connect();
-    try {
-      await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
-      // The newest change this snapshot sees (not the sequence: it runs ahead of what is committed).
-      const max = await client.query<{ id: number }>(
-        `SELECT GREATEST((SELECT max(change_id) FROM markets), (SELECT max(change_id) FROM snapshots),
-                         (SELECT max(change_id) FROM liquidations), 0) AS id`,
-      );
-      this.lastChangeId = max.rows[0]?.id ?? 0;
-      const markets = await client.query<MarketRow>(
-        'SELECT id, exchange, symbol, base, venue_id, quote, settle, contract_size, change_id FROM markets ORDER BY id',
-      );
-      for (const row of markets.rows) this.applyMarketRow(row);
-      const at = this.now();
-      const windowCutoff = at - WINDOW_SPAN_MS;
-      const fineCutoff = at - FINE_SPAN_MS;
-      for (const entry of this.byId.values()) entry.window.advance(at);
-      // The coarse tier: the last row per market and 5-minute slot, as the live window keeps it.
-      const coarse = await client.query<SnapshotRow>({
-        text: `SELECT DISTINCT ON (market_id, at / ${COARSE_SLOT_MS}) market_id, change_id, at, ${VALUES}
-               FROM snapshots WHERE at >= $1 AND at < $2 ORDER BY market_id, at / ${COARSE_SLOT_MS}, at DESC`,
-        values: [windowCutoff, fineCutoff],
-        rowMode: 'array',
-      });
-      for (const raw of coarse.rows) this.applySnapshotRow(raw);
-      const fine = await client.query<SnapshotRow>({
-        text: `SELECT market_id, change_id, at, ${VALUES} FROM snapshots WHERE at >= $1 ORDER BY at, market_id`,
-        values: [fineCutoff],
-        rowMode: 'array',
-      });
-      for (const raw of fine.rows) this.applySnapshotRow(raw);
-      const buckets = await client.query<BucketRow>(
-        'SELECT market_id, minute_at, side, count, size_usd FROM liquidation_buckets WHERE minute_at > $1 ORDER BY minute_at',
-        [windowCutoff - MINUTE_MS],
-      );
-      for (const row of buckets.rows) {
-        this.byId.get(row.market_id)?.window.addToBucket(row.minute_at, row.side, row.count, row.size_usd);
-      }
-      const liquidations = await client.query<
-        Pick<LiquidationRow, 'market_id' | 'at' | 'side' | 'price' | 'size_base'>
-      >('SELECT market_id, at, side, price, size_base FROM liquidations WHERE at >= $1', [windowCutoff]);
-      for (const row of liquidations.rows) {
-        this.byId
-          .get(row.market_id)
-          ?.liquidationKeys.set(liquidationKey(row.at, row.side, row.price, row.size_base), row.at);
-      }
-      await client.query('COMMIT');
-      this.lastSweepAt = at;
-    } catch (error) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw error;
-    } finally {
-      client.release();
-    }
+    this.lastSweepAt = await inTransaction(
+      this.pool,
+      async (client) => {
+        // The newest change this snapshot sees (not the sequence: it runs ahead of what is committed).
+        const max = await client.query<{ id: number }>(
+          `SELECT GREATEST((SELECT max(change_id) FROM markets), (SELECT max(change_id) FROM snapshots),
+                           (SELECT max(change_id) FROM liquidations), 0) AS id`,
+        );
+        this.lastChangeId = max.rows[0]?.id ?? 0;
+        const markets = await client.query<MarketRow>(
+          'SELECT id, exchange, symbol, base, venue_id, quote, settle, contract_size, change_id FROM markets ORDER BY id',
+        );
+        for (const row of markets.rows) this.applyMarketRow(row);
+        const at = this.now();
+        const windowCutoff = at - WINDOW_SPAN_MS;
+        const fineCutoff = at - FINE_SPAN_MS;
+        for (const entry of this.byId.values()) entry.window.advance(at);
+        // The coarse tier: the last row per market and 5-minute slot, as the live window keeps it.
+        const coarse = await client.query<SnapshotRow>({
+          text: `SELECT DISTINCT ON (market_id, at / ${COARSE_SLOT_MS}) market_id, change_id, at, ${VALUES}
+                 FROM snapshots WHERE at >= $1 AND at < $2 ORDER BY market_id, at / ${COARSE_SLOT_MS}, at DESC`,
+          values: [windowCutoff, fineCutoff],
+          rowMode: 'array',
+        });
+        for (const raw of coarse.rows) this.applySnapshotRow(raw);
+        const fine = await client.query<SnapshotRow>({
+          text: `SELECT market_id, change_id, at, ${VALUES} FROM snapshots WHERE at >= $1 ORDER BY at, market_id`,
+          values: [fineCutoff],
+          rowMode: 'array',
+        });
+        for (const raw of fine.rows) this.applySnapshotRow(raw);
+        const buckets = await client.query<BucketRow>(
+          'SELECT market_id, minute_at, side, count, size_usd FROM liquidation_buckets WHERE minute_at > $1 ORDER BY minute_at',
+          [windowCutoff - MINUTE_MS],
+        );
+        for (const row of buckets.rows) {
+          this.byId.get(row.market_id)?.window.addToBucket(row.minute_at, row.side, row.count, row.size_usd);
+        }
+        const liquidations = await client.query<
+          Pick<LiquidationRow, 'market_id' | 'at' | 'side' | 'price' | 'size_base'>
+        >('SELECT market_id, at, side, price, size_base FROM liquidations WHERE at >= $1', [windowCutoff]);
+        for (const row of liquidations.rows) {
+          this.byId
+            .get(row.market_id)
+            ?.liquidationKeys.set(liquidationKey(row.at, row.side, row.price, row.size_base), row.at);
+        }
+        return at;
+      },
+      'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY',
+    );
     this.scheduleFlush();
   }
 
@@ -513,22 +510,13 @@ class PgStore implements PostgresMarketStore {
     }
     const liquidations = this.queuedLiquidations.slice(0, this.flushAtRows);
     const prune = snapshots.length === 0 && liquidations.length === 0 ? this.queuedPrunes[0] : undefined;
-    const client = await this.pool.connect();
-    let ids: Map<MarketEntry, number>;
-    let pruned: PostgresPruneResult | undefined;
-    try {
-      await client.query('BEGIN');
-      ids = await this.writeMarkets(client, markets);
-      const idOf = (entry: MarketEntry): number => ids.get(entry) ?? (entry.id as number);
+    const ids = await inTransaction(this.pool, async (client) => {
+      const written = await this.writeMarkets(client, markets);
+      const idOf = (entry: MarketEntry): number => written.get(entry) ?? (entry.id as number);
       if (snapshots.length > 0) await this.writeSnapshots(client, snapshots, idOf);
       if (liquidations.length > 0) await this.writeLiquidations(client, liquidations, idOf);
-      await client.query('COMMIT');
-    } catch (error) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw error;
-    } finally {
-      client.release();
-    }
+      return written;
+    });
     for (const [entry, id] of ids) {
       entry.id = id;
       this.byId.set(id, entry);
@@ -544,6 +532,7 @@ class PgStore implements PostgresMarketStore {
     const sent = new Set(liquidations);
     this.queuedLiquidations = this.queuedLiquidations.filter((queued) => !sent.has(queued));
     if (prune !== undefined) {
+      let pruned: PostgresPruneResult;
       try {
         pruned = await this.deleteOnDisk(prune.beforeAt);
       } catch (error) {
@@ -705,17 +694,11 @@ class PgStore implements PostgresMarketStore {
 
   async refresh(): Promise<void> {
     // One snapshot of the database for all three reads: a row is never seen before the market it belongs to.
-    const client = await this.pool.connect();
-    try {
-      await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
-      await this.refreshWith(client);
-      await client.query('COMMIT');
-    } catch (error) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw error;
-    } finally {
-      client.release();
-    }
+    await inTransaction(
+      this.pool,
+      (client) => this.refreshWith(client),
+      'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY',
+    );
   }
 
   private async refreshWith(client: pg.PoolClient): Promise<void> {

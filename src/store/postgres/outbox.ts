@@ -9,6 +9,7 @@
 // lane next resolves it in the claiming transaction, under the recoverInFlight policy: Telegram unknown (never
 // resent), Discord back to pending with maybe_sent_at while within the resend window, else unknown.
 import type pg from 'pg';
+import { inTransaction } from './pool.js';
 import {
   idempotencyKey,
   RESEND_WINDOW_MS,
@@ -371,21 +372,8 @@ export class PostgresOutbox {
     return { requeued, unknown: result.rowCount ?? 0 };
   }
 
-  private async transaction<T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
-    const client = await this.pool.connect();
-    try {
-      await client.query('BEGIN');
-      try {
-        const result = await work(client);
-        await client.query('COMMIT');
-        return result;
-      } catch (error) {
-        await client.query('ROLLBACK');
-        throw error;
-      }
-    } finally {
-      client.release();
-    }
+  private transaction<T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+    return inTransaction(this.pool, work);
   }
 }
 

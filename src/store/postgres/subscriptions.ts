@@ -13,6 +13,7 @@ import type {
   SubscriptionStore,
 } from '../../domain/ports.js';
 import { silentLogger, type Logger } from '../../log/logger.js';
+import { inTransaction } from './pool.js';
 
 const CHANNEL = 'spiralwatch_subscriptions';
 /** Ids per nextval (the sequence's INCREMENT BY in migration 4). */
@@ -258,18 +259,10 @@ export class PostgresSubscriptionStore implements SubscriptionStore {
     let waitMs = RETRY_FIRST_MS;
     for (;;) {
       try {
-        const client = await this.pool.connect();
-        try {
-          await client.query('BEGIN');
+        await inTransaction(this.pool, async (client) => {
           await entry.write(client);
           await client.query('SELECT pg_notify($1, $2)', [CHANNEL, this.options.instanceId]);
-          await client.query('COMMIT');
-        } catch (error) {
-          await client.query('ROLLBACK').catch(() => undefined);
-          throw error;
-        } finally {
-          client.release();
-        }
+        });
         this.unwritten.splice(this.unwritten.indexOf(entry), 1);
         return;
       } catch (error) {
