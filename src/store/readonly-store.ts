@@ -21,7 +21,8 @@ import type {
 import type { MarketDataReader } from '../domain/ports.js';
 import { MIGRATIONS } from './migrations.js';
 import { SNAPSHOT_ROW_LENGTH, SNAPSHOT_VALUE_COLUMNS, rowToSnapshot } from './snapshot-row.js';
-import { DATABASE_FILE, marketInfoOf, type MarketRow } from './sqlite-store.js';
+import { marketInfoOf, type MarketRow } from './market-reads.js';
+import { DATABASE_FILE } from './sqlite-store.js';
 import { COARSE_SLOT_MS, FINE_SPAN_MS, MINUTE_MS, WINDOW_SPAN_MS } from './window.js';
 
 /** Why the store could not be read; the caller chooses the words. */

@@ -42,8 +42,15 @@ import {
 } from './window.js';
 import type { ColumnRing } from './column-ring.js';
 import { latestSnapshotsOf, liquidationBucketsOf, marketInfoOf, marketInfosOf, materialise } from './market-reads.js';
-import type { MarketRow } from './market-reads.js';
-import { StoreRejectionError, checkLiquidation, checkMarket, checkSnapshot, conflict } from './validation.js';
+import type { MarketRow, WindowedMarket } from './market-reads.js';
+import {
+  StoreRejectionError,
+  checkLiquidation,
+  checkMarket,
+  checkSnapshot,
+  conflict,
+  partition,
+} from './validation.js';
 import type { RejectedRow, RowKind } from './validation.js';
 
 export const DATABASE_FILE = 'spiralwatch.db';
@@ -141,17 +148,9 @@ export interface SqliteMarketStore extends MarketStore {
   endBatch(): void;
 }
 
-interface MarketEntry {
+interface MarketEntry extends WindowedMarket {
   readonly id: number;
-  readonly exchange: ExchangeId;
-  readonly symbol: string;
-  /** Known once a snapshot or the market info gave it. */
-  base: string | null;
-  info: MarketInfo | null;
-  readonly window: MarketWindow;
 }
-
-export { marketInfoOf, type MarketRow } from './market-reads.js';
 
 type SqlValue = number | string | null;
 
@@ -648,20 +647,6 @@ class SqliteStore implements SqliteMarketStore {
 interface Saved<T> {
   rows: { entry: MarketEntry; value: T }[];
   conflicts: RejectedRow[];
-}
-
-function partition<T>(
-  rows: readonly T[],
-  check: (row: unknown, index: number) => { ok: true; value: T } | { ok: false; rejected: RejectedRow },
-): { valid: { index: number; value: T }[]; rejected: RejectedRow[] } {
-  const valid: { index: number; value: T }[] = [];
-  const rejected: RejectedRow[] = [];
-  rows.forEach((row, index) => {
-    const checked = check(row, index);
-    if (checked.ok) valid.push({ index, value: checked.value });
-    else rejected.push(checked.rejected);
-  });
-  return { valid, rejected };
 }
 
 const readScratch = new Float64Array(SNAPSHOT_ROW_LENGTH);

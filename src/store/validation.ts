@@ -41,6 +41,21 @@ export class StoreRejectionError extends Error {
 
 export type Checked<T> = { ok: true; value: T } | { ok: false; rejected: RejectedRow };
 
+/** Splits a batch into the rows `check` accepts (with their index in the batch) and the reports of the others. */
+export function partition<T>(
+  rows: readonly T[],
+  check: (row: unknown, index: number) => Checked<T>,
+): { valid: { index: number; value: T }[]; rejected: RejectedRow[] } {
+  const valid: { index: number; value: T }[] = [];
+  const rejected: RejectedRow[] = [];
+  rows.forEach((row, index) => {
+    const checked = check(row, index);
+    if (checked.ok) valid.push({ index, value: checked.value });
+    else rejected.push(checked.rejected);
+  });
+  return { valid, rejected };
+}
+
 /** Describes a row that may be anything, for a report. */
 export function describeRow(row: unknown): string {
   if (row === null || typeof row !== 'object') return `(not an object: ${typeof row})`;

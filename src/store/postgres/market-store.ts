@@ -24,11 +24,18 @@ import type {
 import type { MarketStore } from '../../domain/ports.js';
 import { COMPACT_BUCKET_MS } from '../compaction.js';
 import { SNAPSHOT_ROW_LENGTH, SNAPSHOT_VALUE_COLUMNS, snapshotToRow } from '../snapshot-row.js';
-import { StoreRejectionError, checkLiquidation, checkMarket, checkSnapshot, conflict } from '../validation.js';
-import type { Checked, RejectedRow, RowKind } from '../validation.js';
+import {
+  StoreRejectionError,
+  checkLiquidation,
+  checkMarket,
+  checkSnapshot,
+  conflict,
+  partition,
+} from '../validation.js';
+import type { RejectedRow, RowKind } from '../validation.js';
 import { COARSE_SLOT_MS, FINE_SPAN_MS, MINUTE_MS, MarketWindow, WINDOW_SPAN_MS, slotStart } from '../window.js';
 import { latestSnapshotsOf, liquidationBucketsOf, marketInfoOf, marketInfosOf, materialise } from '../market-reads.js';
-import type { MarketRow } from '../market-reads.js';
+import type { MarketRow, WindowedMarket } from '../market-reads.js';
 import { migrate } from './migrate.js';
 import { inTransaction } from './pool.js';
 
@@ -95,14 +102,9 @@ export interface PostgresMarketStore extends MarketStore {
   close(): void;
 }
 
-interface MarketEntry {
+interface MarketEntry extends WindowedMarket {
   /** Null until the market's row is committed. */
   id: number | null;
-  readonly exchange: ExchangeId;
-  readonly symbol: string;
-  base: string | null;
-  info: MarketInfo | null;
-  readonly window: MarketWindow;
   /** Liquidation keys in the window (dedupe), with their time for aging out. */
   readonly liquidationKeys: Map<string, number>;
 }
@@ -320,7 +322,7 @@ class PgStore implements PostgresMarketStore {
 
   saveMarkets(markets: readonly MarketInfo[]): void {
     const { valid, rejected } = partition(markets, checkMarket);
-    for (const info of valid) {
+    for (const { value: info } of valid) {
       const entry = this.ensureMarket(info.exchange, info.symbol);
       entry.base = info.base;
       entry.info = info;
@@ -374,7 +376,7 @@ class PgStore implements PostgresMarketStore {
     const { valid, rejected } = partition(liquidations, checkLiquidation);
     const at = this.now();
     let fresh = 0;
-    for (const liquidation of valid) {
+    for (const { value: liquidation } of valid) {
       const entry = this.ensureMarket(liquidation.exchange, liquidation.symbol);
       const key = liquidationKey(liquidation.at, liquidation.side, liquidation.price, liquidation.sizeBase);
       if (entry.liquidationKeys.has(key)) continue;
@@ -829,18 +831,4 @@ class PgStore implements PostgresMarketStore {
     rejected.sort((a, b) => a.index - b.index);
     this.onRejected(new StoreRejectionError(kind, rejected, saved));
   }
-}
-
-function partition<T>(
-  rows: readonly T[],
-  check: (row: unknown, index: number) => Checked<T>,
-): { valid: T[]; rejected: RejectedRow[] } {
-  const valid: T[] = [];
-  const rejected: RejectedRow[] = [];
-  rows.forEach((row, index) => {
-    const checked = check(row, index);
-    if (checked.ok) valid.push(checked.value);
-    else rejected.push(checked.rejected);
-  });
-  return { valid, rejected };
 }
