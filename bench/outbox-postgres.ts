@@ -4,7 +4,10 @@
 import pg from 'pg';
 import type { OutboxItem } from '../src/store/outbox.js';
 import { migrate } from '../src/store/postgres/migrate.js';
-import { drainLanes, PostgresOutbox } from '../src/store/postgres/outbox.js';
+import { systemClock } from '../src/chat/clock.js';
+import { OutboxWorker } from '../src/chat/outbox-worker.js';
+import { PostgresOutbox } from '../src/store/postgres/outbox.js';
+import { postgresOutboxQueue } from '../src/store/postgres/outbox-queue.js';
 import { openPool } from '../src/store/postgres/pool.js';
 import { startTestPostgres } from '../test/support/postgres.js';
 import type { Bench, BenchFigures } from './types.js';
@@ -54,17 +57,28 @@ async function run(serverUrl: string, instances: number): Promise<BenchFigures> 
     await new PostgresOutbox(pools[0]!).enqueue(items());
     const enqueueMs = performance.now() - enqueueStartMs;
     const startMs = performance.now();
+    // The bot's own worker on each instance, over the Postgres port: SLOTS lanes held at a time.
+    const queues = pools.map((pool, i) =>
+      postgresOutboxQueue(new PostgresOutbox(pool), { instanceId: `b${i}`, leaseMs: 60_000, maxLanes: SLOTS }),
+    );
     const results = await Promise.all(
-      pools.map((pool, i) =>
-        drainLanes({
-          outbox: new PostgresOutbox(pool),
-          platform: 'telegram',
-          instanceId: `b${i}`,
-          leaseMs: 60_000,
-          slots: SLOTS,
-          send: () => new Promise((resolve) => setTimeout(resolve, SEND_MS)),
-        }),
-      ),
+      queues.map(async (queue) => {
+        let sent = 0;
+        const worker = new OutboxWorker({
+          outbox: queue,
+          clock: systemClock,
+          senders: {
+            telegram: async () => {
+              await new Promise((resolve) => setTimeout(resolve, SEND_MS));
+              sent++;
+            },
+          },
+        });
+        await worker.drain();
+        await worker.stop();
+        await queue.close();
+        return { sent };
+      }),
     );
     const elapsedMs = performance.now() - startMs;
     const sent = results.reduce((sum, r) => sum + r.sent, 0);

@@ -4,8 +4,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Reply } from '../../src/commands/reply.js';
 import type { OutboxItem, OutboxPlatform, OutboxRow } from '../../src/store/outbox.js';
 import { migrate } from '../../src/store/postgres/migrate.js';
-import { drainLanes, PostgresOutbox } from '../../src/store/postgres/outbox.js';
+import { PostgresOutbox } from '../../src/store/postgres/outbox.js';
 import { openPool } from '../../src/store/postgres/pool.js';
+import { drainLanes } from '../support/lanes.js';
 import { startTestPostgres, type TestPostgres } from '../support/postgres.js';
 
 function reply(title: string): Reply {
