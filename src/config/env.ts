@@ -5,8 +5,52 @@ import { z } from 'zod';
 import { EXCHANGE_IDS, exchangeIdSchema } from '../domain/market.js';
 import { defaultInstanceId } from '../log/instance.js';
 
-/** Variables whose values must never be printed. */
+/** Variables whose values must never be printed. DATABASE_URL is printed with its password masked. */
 export const SECRET_KEYS = ['DISCORD_TOKEN', 'TELEGRAM_BOT_TOKEN', 'TELEGRAM_WEBHOOK_SECRET'] as const;
+
+const DATABASE_URL_RULE =
+  'must be a postgres:// or postgresql:// URL with a host and a database, e.g. postgres://bot:secret@db:5432/spiralwatch';
+
+/** Why a DATABASE_URL is refused (never quoting it: it holds a password), or null when it will do. */
+function databaseUrlProblem(value: string): string | null {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return DATABASE_URL_RULE;
+  }
+  if (url.protocol !== 'postgres:' && url.protocol !== 'postgresql:') return DATABASE_URL_RULE;
+  if (url.hostname === '' || url.pathname.replace(/^\//, '') === '') return DATABASE_URL_RULE;
+  return null;
+}
+
+/** DATABASE_URL as it may be shown: the password replaced by `***`. */
+export function maskedDatabaseUrl(value: string): string {
+  try {
+    const url = new URL(value);
+    if (url.password !== '') url.password = '***';
+    return url.toString();
+  } catch {
+    return '(not a URL)';
+  }
+}
+
+/** The password in DATABASE_URL (decoded), for the logger to mask wherever a library quotes it. */
+export function databasePassword(value: string | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  try {
+    const password = decodeURIComponent(new URL(value).password);
+    return password === '' ? undefined : password;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Every configured secret value: the tokens and the database password. */
+export function secretValues(config: Pick<Config, SecretKey | 'DATABASE_URL'>): (string | undefined)[] {
+  return [...SECRET_KEYS.map((key) => config[key]), databasePassword(config.DATABASE_URL)];
+}
+type SecretKey = (typeof SECRET_KEYS)[number];
 
 const emptyAsUndefined = (value: unknown): unknown =>
   typeof value === 'string' && value.trim() === '' ? undefined : value;
@@ -104,6 +148,22 @@ export const envSchema = z.object({
   EXCHANGE_ORIGIN_OVERRIDES: originOverrides,
   // Storage
   DATA_DIR: z.string().trim().min(1).default('./data'),
+  /**
+   * postgres://user:password@host:port/database: several instances share this database (leader election, the
+   * outbox, market data). Unset: one instance on SQLite in DATA_DIR.
+   */
+  DATABASE_URL: z.preprocess(
+    emptyAsUndefined,
+    z
+      .string()
+      .trim()
+      .superRefine((value, ctx) => {
+        const problem = databaseUrlProblem(value);
+        // The issue carries the rule only: the value holds a password.
+        if (problem !== null) ctx.issues.push({ code: 'custom', message: problem, input: '' });
+      })
+      .optional(),
+  ),
   RETENTION_DAYS: positiveInt(7),
   // Chat
   DISCORD_TOKEN: optionalString,
@@ -289,6 +349,7 @@ export function describeConfig(config: Config): string[] {
   return Object.entries(config).map(([key, value]) => {
     if ((SECRET_KEYS as readonly string[]).includes(key)) return `${key}=${value === undefined ? 'not set' : 'set'}`;
     if (value === undefined) return `${key}=not set`;
+    if (key === 'DATABASE_URL' && typeof value === 'string') return `${key}=${maskedDatabaseUrl(value)}`;
     return `${key}=${typeof value === 'string' ? value : JSON.stringify(value)}`;
   });
 }

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { parseEnv } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { describeConfig, loadConfig } from '../../src/config/env.js';
+import { describeConfig, loadConfig, secretValues } from '../../src/config/env.js';
 import { problemsOf } from './problems.js';
 
 describe('loadConfig', () => {
@@ -98,5 +98,39 @@ describe('describeConfig', () => {
     expect(lines).toContain('DISCORD_TOKEN=set');
     expect(lines).toContain('TELEGRAM_BOT_TOKEN=not set');
     expect(lines.join('\n')).not.toContain('very-secret-discord-token');
+  });
+});
+
+describe('DATABASE_URL', () => {
+  const url = 'postgres://bot:s3cr%40t-pass@db.internal:5432/spiralwatch';
+
+  it('is unset by default, which keeps the bot on SQLite', () => {
+    expect(loadConfig({}).DATABASE_URL).toBeUndefined();
+    expect(loadConfig({ DATABASE_URL: '  ' }).DATABASE_URL).toBeUndefined();
+  });
+
+  it('accepts postgres:// and postgresql:// URLs', () => {
+    expect(loadConfig({ DATABASE_URL: url }).DATABASE_URL).toBe(url);
+    expect(loadConfig({ DATABASE_URL: 'postgresql://db/spiralwatch' }).DATABASE_URL).toBe('postgresql://db/spiralwatch');
+  });
+
+  it('refuses another scheme, a missing database or no URL at all, without quoting the value', () => {
+    for (const value of ['mysql://bot:hunter22@db/x', 'postgres://bot:hunter22@db', 'hunter22 is no url']) {
+      const problems = problemsOf({ DATABASE_URL: value });
+      expect(problems).toHaveLength(1);
+      expect(problems[0]).toMatch(/^DATABASE_URL: must be a postgres:\/\/ or postgresql:\/\/ URL/);
+      expect(problems[0]).not.toContain('hunter22');
+    }
+  });
+
+  it('is shown at start-up with its password masked', () => {
+    const lines = describeConfig(loadConfig({ DATABASE_URL: url }));
+    expect(lines).toContain('DATABASE_URL=postgres://bot:***@db.internal:5432/spiralwatch');
+    expect(lines.join('\n')).not.toContain('s3cr');
+  });
+
+  it('hands its decoded password to the logger as a secret to mask', () => {
+    expect(secretValues(loadConfig({ DATABASE_URL: url }))).toContain('s3cr@t-pass');
+    expect(secretValues(loadConfig({})).filter((value) => value !== undefined)).toEqual([]);
   });
 });
