@@ -1,11 +1,12 @@
-// Opens the parts that both `npm start` and the command line need: the glossary, the store and (for the bot and
-// `poll`) the market service. main.ts adds the schedule, the risk loop and the chats.
+// Opens what the command line needs: the glossary, the SQLite store and (for `poll`) the market service. The bot
+// itself (src/bot.ts) opens its store through src/store/backend.ts, SQLite or Postgres.
 import type { Services } from './commands/command.js';
 import type { Config } from './config/env.js';
 import { loadGlossary } from './glossary/load.js';
 import type { Glossary } from './glossary/types.js';
 import type { Logger } from './log/logger.js';
 import { createMarketService, type MarketEvents, type MarketService } from './market/service.js';
+import { sqliteStoreOptions } from './store/backend.js';
 import { openStore, type SqliteMarketStore } from './store/index.js';
 import { SqliteVenueHealth } from './store/venue-health.js';
 
@@ -38,13 +39,7 @@ export function pollIntervalMs(expression: string): number {
 export function openApp(config: Config, log: Logger, options: OpenAppOptions): App {
   const now = options.now ?? Date.now;
   const glossary = loadGlossary();
-  const store = openStore({
-    dataDir: config.DATA_DIR,
-    retentionDays: config.RETENTION_DAYS,
-    now,
-    expectedPollMs: pollIntervalMs(config.FAST_POLL_CRON),
-    onRejected: (error) => log.warn('store refused rows', { error: error.message }),
-  });
+  const store = openStore(sqliteStoreOptions(config, log, now, pollIntervalMs(config.FAST_POLL_CRON)));
   const savedHealth = new SqliteVenueHealth(store.db);
   const market = options.market
     ? createMarketService({

@@ -378,10 +378,16 @@ export class OutboxWorker {
  */
 export function subscriptionChatEvents(
   store: SubscriptionStore,
-  outbox?: SqliteOutbox,
-  options: { now?: () => number; onDropped?: (rows: readonly OutboxRow[], reason: GoneReason) => void } = {},
+  outbox?: ChatOutboxChanges,
+  options: {
+    now?: () => number;
+    onDropped?: (rows: readonly OutboxRow[], reason: GoneReason) => void;
+    /** A shared store's change failed (the database away): the rows stay queued for the chat. */
+    onError?: (error: unknown) => void;
+  } = {},
 ): ChatEvents {
   const now = options.now ?? Date.now;
+  const onError = options.onError ?? (() => undefined);
   return {
     chatGone(platform, chatId, reason) {
       const chat: ChatRef = { platform, id: chatId };
@@ -389,11 +395,19 @@ export function subscriptionChatEvents(
       if (reason === 'unknownChannel') store.remove(chat);
       else store.pause(chat, reason);
       const dropped = outbox?.dropChat(platform, chatId, now(), `dropped: chat gone (${reason})`) ?? [];
-      options.onDropped?.(dropped, reason);
+      if (Array.isArray(dropped)) options.onDropped?.(dropped, reason);
+      else dropped.then((rows) => options.onDropped?.(rows, reason), onError);
     },
     chatMigrated(platform, fromChatId, toChatId) {
       store.moveChat({ platform, id: fromChatId }, toChatId);
-      outbox?.moveChat(platform, fromChatId, toChatId);
+      const moved = outbox?.moveChat(platform, fromChatId, toChatId);
+      if (moved instanceof Promise) moved.catch(onError);
     },
   };
+}
+
+/** What a chat gone or moved does to the outbox: synchronous in SQLite, a promise in a shared store. */
+export interface ChatOutboxChanges {
+  dropChat(platform: OutboxPlatform, chatId: string, at: number, error: string): OutboxRow[] | Promise<OutboxRow[]>;
+  moveChat(platform: OutboxPlatform, fromChatId: string, toChatId: string): void | Promise<void>;
 }

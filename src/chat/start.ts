@@ -1,12 +1,11 @@
 // Starts the chat side from the configuration: the delivery seam, the Discord and Telegram adapters that are
 // configured, and the outbox worker. main.ts calls this once; `stop` undoes it.
-import type Database from 'better-sqlite3';
+import { Telegram } from 'telegraf';
 import type { CommandDefinition, Services } from '../commands/command.js';
 import type { Config } from '../config/env.js';
 import type { Glossary } from '../glossary/types.js';
 import type { Logger } from '../log/logger.js';
-import { SqliteOutbox, sqliteOutboxQueue } from '../store/outbox.js';
-import { SqliteSubscriptionStore } from '../store/subscriptions.js';
+import type { ChatStore } from '../domain/outbox.js';
 import { systemClock, type Clock } from './clock.js';
 import { Delivery, type DeliveryOptions } from './delivery.js';
 import { discordAlertSender, discordShardsOf, startDiscordAdapter, type DiscordAdapter } from './discord.js';
@@ -18,7 +17,8 @@ import {
   type OutboxEvents,
   type OutboxSender,
 } from './outbox-worker.js';
-import { startTelegramAdapter, type TelegramAdapter } from './telegram.js';
+import type { PollingStatus } from './polling.js';
+import { startTelegramAdapter, telegramAlertSender, type TelegramAdapter } from './telegram.js';
 
 export type ChatConfig = Pick<
   Config,
@@ -34,8 +34,13 @@ export type ChatConfig = Pick<
 
 export interface StartChatOptions {
   config: ChatConfig;
-  /** A database migrated to include the chat tables. */
-  db: Database.Database;
+  /** Where subscriptions, the outbox and the alerts' marks are kept (SQLite, or Postgres shared by instances). */
+  store: ChatStore;
+  /**
+   * Telegram long polling (no webhook) at start (`now`, the default), or only once `setTelegramPolling(true)` asks
+   * for it: with several instances, the leader alone polls. Alerts are sent either way; a webhook runs at start.
+   */
+  telegramPolling?: 'now' | 'when-asked';
   glossary: Glossary;
   commands: readonly CommandDefinition[];
   /** Other services commands read (market, health). */
@@ -53,11 +58,16 @@ export interface StartChatOptions {
 }
 
 export interface ChatRuntime {
-  subscriptions: SqliteSubscriptionStore;
-  outbox: SqliteOutbox;
+  subscriptions: ChatStore['subscriptions'];
+  store: ChatStore;
   delivery: Delivery;
   discord: DiscordAdapter | undefined;
-  telegram: TelegramAdapter | undefined;
+  /** The Telegram adapter receiving updates now (undefined while polling waits to be asked for). */
+  telegram(): TelegramAdapter | undefined;
+  /** Whether long polling works, for /healthz; undefined when this instance does not poll. */
+  telegramPollingStatus(): PollingStatus | undefined;
+  /** Starts or stops Telegram long polling (with `telegramPolling: 'when-asked'`); else does nothing. */
+  setTelegramPolling(on: boolean): Promise<void>;
   worker: OutboxWorker;
   stop(): Promise<void>;
 }
@@ -65,16 +75,13 @@ export interface ChatRuntime {
 export async function startChat(options: StartChatOptions): Promise<ChatRuntime> {
   const { config, log } = options;
   const clock = options.clock ?? systemClock;
-  const subscriptions = new SqliteSubscriptionStore(options.db);
-  const outbox = new SqliteOutbox(options.db);
-  const recovered = outbox.recoverInFlight({ now: clock.now() });
-  if (recovered.requeued + recovered.unknown > 0)
-    log.warn('outbox rows were in flight at the last shutdown', { ...recovered });
+  const { store } = options;
+  const subscriptions = store.subscriptions;
   // The worker exists before the seam so that it reports rows dropped for a gone chat; the adapters fill in
   // its senders below and it starts once they are there.
   const senders: { discord?: OutboxSender; telegram?: OutboxSender } = {};
   const worker = new OutboxWorker({
-    outbox: sqliteOutboxQueue(outbox),
+    outbox: store.queue,
     clock,
     senders,
     log,
@@ -84,9 +91,10 @@ export async function startChat(options: StartChatOptions): Promise<ChatRuntime>
     ...options.delivery,
     clock,
     log,
-    events: subscriptionChatEvents(subscriptions, outbox, {
+    events: subscriptionChatEvents(subscriptions, store, {
       now: () => clock.now(),
       onDropped: (rows, reason) => worker.recordDropped(rows, reason),
+      onError: (error) => log.warn('the outbox did not take a chat change', { error: describeError(error) }),
     }),
   });
   const context = (caller: Parameters<Parameters<typeof startDiscordAdapter>[0]['context']>[0]) => ({
@@ -114,21 +122,24 @@ export async function startChat(options: StartChatOptions): Promise<ChatRuntime>
     senders.discord = discordAlertSender(discord.client.rest, delivery);
   }
   let telegram: TelegramAdapter | undefined;
-  if (config.TELEGRAM_BOT_TOKEN) {
-    const webhook =
-      config.TELEGRAM_WEBHOOK_URL && config.TELEGRAM_WEBHOOK_SECRET
-        ? {
-            url: config.TELEGRAM_WEBHOOK_URL,
-            secretToken: config.TELEGRAM_WEBHOOK_SECRET,
-            // Its own port: HTTP_PORT serves /healthz and /metrics (src/ops).
-            port: config.TELEGRAM_WEBHOOK_PORT ?? 8443,
-            host: '0.0.0.0',
-          }
-        : undefined;
-    telegram = await startTelegramAdapter({
-      token: config.TELEGRAM_BOT_TOKEN,
+  let telegramChange: Promise<void> = Promise.resolve();
+  const webhook =
+    config.TELEGRAM_WEBHOOK_URL && config.TELEGRAM_WEBHOOK_SECRET
+      ? {
+          url: config.TELEGRAM_WEBHOOK_URL,
+          secretToken: config.TELEGRAM_WEBHOOK_SECRET,
+          // Its own port: HTTP_PORT serves /healthz and /metrics (src/ops).
+          port: config.TELEGRAM_WEBHOOK_PORT ?? 8443,
+          host: '0.0.0.0',
+        }
+      : undefined;
+  const startTelegram = async (token: string): Promise<TelegramAdapter> =>
+    startTelegramAdapter({
+      token,
       ...(config.TELEGRAM_API_ROOT ? { apiRoot: config.TELEGRAM_API_ROOT } : {}),
       ...(webhook ? { webhook } : {}),
+      // Behind one webhook, several instances may get the same update: the first to claim it answers.
+      ...(webhook && store.claimTelegramUpdate ? { claimUpdate: store.claimTelegramUpdate } : {}),
       commands: options.commands,
       context,
       glossary: options.glossary,
@@ -140,26 +151,60 @@ export async function startChat(options: StartChatOptions): Promise<ChatRuntime>
         : {}),
       onPollingFailed: (error) => options.onFatal?.(`telegram polling stopped: ${describeError(error)}`),
     });
-    const adapter = telegram;
-    senders.telegram = wireReportingSender((row, onPartSent, context) =>
-      adapter.sendAlert(row.chatId, row.reply, {
-        notAfter: row.notAfter,
-        fromPart: row.partsSent,
-        ...(onPartSent ? { onPartSent } : {}),
-        ...(context ? { wire: context.wire } : {}),
-      }),
-    );
+  const pollsWhenAsked = options.telegramPolling === 'when-asked' && webhook === undefined;
+  if (config.TELEGRAM_BOT_TOKEN) {
+    const token = config.TELEGRAM_BOT_TOKEN;
+    if (pollsWhenAsked) {
+      // Alerts go out through a client of their own, whether or not this instance polls.
+      const client = new Telegram(token, config.TELEGRAM_API_ROOT ? { apiRoot: config.TELEGRAM_API_ROOT } : {});
+      senders.telegram = telegramAlertSender(client, delivery);
+    } else {
+      telegram = await startTelegram(token);
+      const adapter = telegram;
+      senders.telegram = wireReportingSender((row, onPartSent, context) =>
+        adapter.sendAlert(row.chatId, row.reply, {
+          notAfter: row.notAfter,
+          fromPart: row.partsSent,
+          ...(onPartSent ? { onPartSent } : {}),
+          ...(context ? { wire: context.wire } : {}),
+        }),
+      );
+    }
   }
+
+  /** One change at a time: a quick lose-and-regain of leadership stops the old polling before the new starts. */
+  const setTelegramPolling = (on: boolean): Promise<void> => {
+    const token = config.TELEGRAM_BOT_TOKEN;
+    if (!pollsWhenAsked || token === undefined) return Promise.resolve();
+    telegramChange = telegramChange.then(async () => {
+      if (on && telegram === undefined) {
+        try {
+          telegram = await startTelegram(token);
+        } catch (error) {
+          options.onFatal?.(`telegram polling could not start: ${describeError(error)}`);
+        }
+      } else if (!on && telegram !== undefined) {
+        const running = telegram;
+        telegram = undefined;
+        await running.stop();
+      }
+    });
+    return telegramChange;
+  };
+
   worker.start(options.drainEveryMs ?? 1000);
   return {
     subscriptions,
-    outbox,
+    store,
     delivery,
     discord,
-    telegram,
+    telegram: () => telegram,
+    telegramPollingStatus: () => telegram?.pollingStatus(),
+    setTelegramPolling,
     worker,
     async stop() {
       await worker.stop();
+      await setTelegramPolling(false);
       await telegram?.stop();
       await discord?.stop();
     },

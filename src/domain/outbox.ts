@@ -2,6 +2,7 @@
 // SQLite outbox (src/store/outbox.ts) implements the port for one instance; a store shared by several instances
 // implements `destinations` as a claim (a lane lease) and `release` as giving it back.
 import type { Reply } from '../commands/reply.js';
+import type { AlertLevel, SubscriptionStore } from './ports.js';
 
 export type OutboxPlatform = 'discord' | 'telegram';
 export type OutboxState = 'pending' | 'attempting' | 'sent' | 'failed' | 'unknown';
@@ -60,4 +61,40 @@ export interface OutboxQueue {
   markUnknown(id: number, at: number, error: string): Promise<void>;
   /** Synchronous wire marks, when the store can write them so (see OutboxWireMarks). */
   readonly wire?: OutboxWireMarks;
+}
+
+/** What the alert rules read back of an alert queued for a destination: when it last got the market at a level. */
+export interface AlertMark {
+  /** `platform:chatId`. */
+  destination: string;
+  market: string;
+  level: AlertLevel;
+  at: number;
+}
+
+/**
+ * What the chat side keeps in a store: the subscriptions, the outbox the worker drains and the alerts' marks. One
+ * instance keeps it in SQLite; several share it in Postgres (src/store/postgres/chat-store.ts).
+ */
+export interface ChatStore {
+  readonly subscriptions: SubscriptionStore;
+  readonly queue: OutboxQueue;
+  /**
+   * Queues the rows of decided alerts and their marks together. The marks count at once (`lastAlerts` sees them
+   * before this resolves); resolves with the rows that were new, per platform. A store that writes synchronously
+   * throws when it cannot (the risk pass fails and decides the alerts again); one that writes behind retries.
+   */
+  enqueue(items: readonly OutboxItem[], marks: readonly AlertMark[]): Promise<Record<OutboxPlatform, number>>;
+  /** The last mark per destination and market: the cooldown the alert rules keep. Synchronous: read in a pass. */
+  lastAlerts(): readonly AlertMark[];
+  /** Gives up the rows waiting for a chat that is gone, with `error`; resolves with them. */
+  dropChat(platform: OutboxPlatform, chatId: string, at: number, error: string): Promise<OutboxRow[]>;
+  /** Rows waiting for a chat that got a new id follow it. */
+  moveChat(platform: OutboxPlatform, fromChatId: string, toChatId: string): Promise<void>;
+  /** When the oldest row still waiting was queued (epoch ms; null: none waits), as of the last look. */
+  oldestPendingAt(): number | null;
+  /** With several instances behind one Telegram webhook: true when this instance takes the update. */
+  readonly claimTelegramUpdate?: (updateId: number) => Promise<boolean>;
+  /** Stops timers and gives back what this instance holds; resolves when queued writes are done or given up. */
+  close(): Promise<void>;
 }

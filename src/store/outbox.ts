@@ -12,10 +12,19 @@
 //   for a few minutes: back to pending (with `maybe_sent_at`) while within RESEND_WINDOW_MS, else `unknown`.
 import type Database from 'better-sqlite3';
 import type { Reply } from '../commands/reply.js';
-import type { OutboxItem, OutboxPlatform, OutboxQueue, OutboxRow, OutboxState } from '../domain/outbox.js';
+import type {
+  AlertMark,
+  ChatStore,
+  OutboxItem,
+  OutboxPlatform,
+  OutboxQueue,
+  OutboxRow,
+  OutboxState,
+} from '../domain/outbox.js';
+import { SqliteSubscriptionStore } from './subscriptions.js';
 
 // The shared types live in the domain; re-exported so that every import from here keeps working.
-export type { OutboxItem, OutboxPlatform, OutboxQueue, OutboxRow, OutboxState } from '../domain/outbox.js';
+export type { AlertMark, OutboxItem, OutboxPlatform, OutboxQueue, OutboxRow, OutboxState } from '../domain/outbox.js';
 
 /**
  * How long (ms) after a request that may have arrived a resend is still dropped by the platform as a repeat:
@@ -92,12 +101,6 @@ export function revive(text: string): Reply {
 }
 
 /** The last alert a destination (`platform:chatId`) got for a market. */
-export interface AlertMark {
-  destination: string;
-  market: string;
-  level: 'calm' | 'elevated' | 'warning' | 'critical';
-  at: number;
-}
 
 export interface RecoveryResult {
   requeued: number;
@@ -301,13 +304,14 @@ export class SqliteOutbox {
   }
 }
 
+/** Runs synchronous store work inside a promise, so that a throw becomes a rejection. */
+const run = <T>(work: () => T): Promise<T> => new Promise((resolve) => resolve(work()));
+
 /**
  * The SQLite outbox as the worker's port: one instance serves every destination, so `destinations` is the list of
  * chats with pending rows and `release` has nothing to give back. The wire marks stay synchronous.
  */
 export function sqliteOutboxQueue(outbox: SqliteOutbox): OutboxQueue {
-  // Each method runs the synchronous one inside the promise, so a throw becomes a rejection.
-  const run = <T>(work: () => T): Promise<T> => new Promise((resolve) => resolve(work()));
   return {
     destinations: (platform, limit) => run(() => outbox.pendingDestinations(platform).slice(0, limit)),
     release: () => Promise.resolve(),
@@ -325,5 +329,31 @@ export function sqliteOutboxQueue(outbox: SqliteOutbox): OutboxQueue {
       markMaybeSent: (id, firstAt) => outbox.markMaybeSent(id, firstAt),
       markPartSent: (id, partsSent) => outbox.markPartSent(id, partsSent),
     },
+  };
+}
+
+/**
+ * The chat store of one instance, in its SQLite database: everything is written synchronously, so an alert's rows
+ * and marks are committed before the risk pass that decided it ends. Resolves the rows a previous process left in
+ * flight first (`recoverInFlight`), before any worker starts.
+ */
+export function sqliteChatStore(
+  db: Database.Database,
+  options: { now?: () => number; onRecovered?: (recovered: RecoveryResult) => void } = {},
+): ChatStore & { outbox: SqliteOutbox } {
+  const outbox = new SqliteOutbox(db);
+  const recovered = outbox.recoverInFlight({ now: (options.now ?? Date.now)() });
+  if (recovered.requeued + recovered.unknown > 0) options.onRecovered?.(recovered);
+  return {
+    outbox,
+    subscriptions: new SqliteSubscriptionStore(db),
+    queue: sqliteOutboxQueue(outbox),
+    // Thrown, not rejected: the risk pass then fails and decides the same alerts again on the next one.
+    enqueue: (items, marks) => Promise.resolve(outbox.enqueueByPlatform(items, marks)),
+    lastAlerts: () => outbox.lastAlerts(),
+    dropChat: (platform, chatId, at, error) => run(() => outbox.dropChat(platform, chatId, at, error)),
+    moveChat: (platform, fromChatId, toChatId) => run(() => outbox.moveChat(platform, fromChatId, toChatId)),
+    oldestPendingAt: () => outbox.oldestPendingAt(),
+    close: () => Promise.resolve(),
   };
 }

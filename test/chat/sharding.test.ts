@@ -7,6 +7,7 @@ import { ConfigError, loadConfig } from '../../src/config/env.js';
 import { problemsOf } from '../config/problems.js';
 import { silentLogger } from '../../src/log/logger.js';
 import { FakeDiscord, guildIdOnShard, shardOfGuild } from '../fakes/discord.js';
+import { sqliteChatStore } from '../../src/store/outbox.js';
 import { chatDatabase } from './helpers.js';
 import { glossary } from './setup.js';
 
@@ -38,7 +39,13 @@ async function startInstance(fake: FakeDiscord, env: Record<string, string>): Pr
     DISCORD_API_BASE: fake.baseUrl,
     ...env,
   });
-  const chat = await startChat({ config, db: chatDatabase(), glossary, commands, log: silentLogger });
+  const chat = await startChat({
+    config,
+    store: sqliteChatStore(chatDatabase()),
+    glossary,
+    commands,
+    log: silentLogger,
+  });
   cleanups.push(() => chat.stop());
   return chat;
 }

@@ -4,6 +4,7 @@ import { enqueueAlerts } from '../../src/chat/fanout.js';
 import { startChat, type ChatRuntime } from '../../src/chat/start.js';
 import { commands } from '../../src/commands/index.js';
 import { silentLogger } from '../../src/log/logger.js';
+import { sqliteChatStore, type SqliteOutbox } from '../../src/store/outbox.js';
 import { FakeDiscord } from '../fakes/discord.js';
 import { FakeTelegram } from '../fakes/telegram.js';
 import { chatDatabase, reading } from './helpers.js';
@@ -15,11 +16,14 @@ const DISCORD_TOKEN = 'MTMwMDAwMDAwMDAwMDAwMDAwMQ.fake.discord-token-for-tests-o
 let telegram: FakeTelegram;
 let discord: FakeDiscord;
 let chat: ChatRuntime;
+let outbox: SqliteOutbox;
 
 beforeAll(async () => {
   telegram = new FakeTelegram({ token: TELEGRAM_TOKEN, limits: false });
   discord = new FakeDiscord({ token: DISCORD_TOKEN, applicationId: '1300000000000000042' });
   await Promise.all([telegram.start(), discord.start()]);
+  const store = sqliteChatStore(chatDatabase());
+  outbox = store.outbox;
   chat = await startChat({
     config: {
       DISCORD_TOKEN,
@@ -30,7 +34,7 @@ beforeAll(async () => {
       TELEGRAM_WEBHOOK_SECRET: undefined,
       TELEGRAM_WEBHOOK_PORT: 8443,
     },
-    db: chatDatabase(),
+    store,
     glossary,
     commands,
     log: silentLogger,
@@ -68,10 +72,10 @@ describe('the chat runtime started from the configuration', () => {
       lastAlerts: [],
       now,
     });
-    expect(enqueueAlerts(chat.outbox, alerts, { now, maxDelayMs: 60_000 })).toEqual({ discord: 1, telegram: 1 });
+    expect(enqueueAlerts(outbox, alerts, { now, maxDelayMs: 60_000 })).toEqual({ discord: 1, telegram: 1 });
     await telegram.waitFor(() => telegram.messagesTo(321).length === 1);
     await discord.waitFor(() => discord.channelMessages.length === 1);
     expect(telegram.messagesTo(321)[0]?.text).toContain('BTC: CRITICAL on Binance');
-    await discord.waitFor(() => chat.outbox.counts().sent === 2);
+    await discord.waitFor(() => outbox.counts().sent === 2);
   });
 });
