@@ -111,7 +111,9 @@ describe('DATABASE_URL', () => {
 
   it('accepts postgres:// and postgresql:// URLs', () => {
     expect(loadConfig({ DATABASE_URL: url }).DATABASE_URL).toBe(url);
-    expect(loadConfig({ DATABASE_URL: 'postgresql://db/spiralwatch' }).DATABASE_URL).toBe('postgresql://db/spiralwatch');
+    expect(loadConfig({ DATABASE_URL: 'postgresql://db/spiralwatch' }).DATABASE_URL).toBe(
+      'postgresql://db/spiralwatch',
+    );
   });
 
   it('refuses another scheme, a missing database or no URL at all, without quoting the value', () => {

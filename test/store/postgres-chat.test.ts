@@ -138,6 +138,39 @@ describe('subscriptions and venue health on Postgres', () => {
     expect(a.store.forChat(telegram('-5'))?.pausedReason).toBe('kicked');
   });
 
+  it('listens again after its listening connection drops, and still hears the other instances', async () => {
+    const url = await database();
+    const lines: string[] = [];
+    const a = await instance(url, 'a', 0, lines);
+    const b = await instance(url, 'b');
+    const admin = openPool(server.url, { max: 1 });
+    pools.push(admin);
+    await admin.query(
+      `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND query LIKE 'LISTEN%'`,
+      [new URL(url).pathname.slice(1)],
+    );
+    await eventually(() => lines.some((line) => line.includes('listener dropped')));
+    // Made while a listens again: the reload after listening brings it, later ones the notifications.
+    b.store.upsert({
+      chat: telegram('-11'),
+      markets: null,
+      minLevel: 'warning',
+      regimes: null,
+      createdBy: null,
+      createdAt: 1,
+    });
+    await eventually(() => a.store.forChat(telegram('-11')) !== undefined, 10_000);
+    b.store.upsert({
+      chat: telegram('-12'),
+      markets: null,
+      minLevel: 'critical',
+      regimes: null,
+      createdBy: null,
+      createdAt: 2,
+    });
+    await eventually(() => a.store.forChat(telegram('-12')) !== undefined, 3_000);
+  }, 30_000);
+
   it('keeps changes made while Postgres refuses connections, and writes them in order once it is back', async () => {
     const url = await database();
     const lines: string[] = [];

@@ -20,6 +20,9 @@ export function openPool(url: string, options: PoolOptions = {}): pg.Pool {
   });
   // An idle connection that drops (a database restart) must not take the process down: the next query reconnects.
   pool.on('error', () => undefined);
+  // Nor one that drops while checked out between two statements (pg emits 'error' on the client then, and the pool
+  // listens only while it is idle): the next statement fails instead, and the release takes the client out.
+  pool.on('connect', (client) => client.on('error', () => undefined));
   return pool;
 }
 

@@ -309,10 +309,39 @@ export class PostgresSubscriptionStore implements SubscriptionStore {
       if (message.channel !== CHANNEL || message.payload === this.options.instanceId || this.closed) return;
       void this.reload().catch((error) => this.warn('reload failed', error));
     });
-    // A dropped listening connection leaves the timed reloads; it is not retried here.
-    client.on('error', (error) => this.warn('the subscription listener dropped', error));
-    await client.query(`LISTEN ${CHANNEL}`);
+    client.on('error', (error) => {
+      if (client !== this.listener) return;
+      this.warn('the subscription listener dropped; listening again', error);
+      this.listener = undefined;
+      client.release(error);
+      void this.listenAgain();
+    });
+    try {
+      await client.query(`LISTEN ${CHANNEL}`);
+    } catch (error) {
+      client.release(error instanceof Error ? error : new Error(String(error)));
+      throw error;
+    }
     this.listener = client;
+  }
+
+  /** After a dropped listener: listens again (every few seconds until it can), then reloads what it missed. */
+  private async listenAgain(): Promise<void> {
+    for (let attempt = 0; !this.closed; attempt++) {
+      await new Promise((resolve) => setTimeout(resolve, Math.min(30_000, 1_000 * 2 ** attempt)).unref());
+      if (this.closed) return;
+      try {
+        await this.listen();
+        if (this.closed) {
+          await this.close();
+          return;
+        }
+        await this.reload();
+        return;
+      } catch (error) {
+        this.warn('could not listen for subscription changes yet', error);
+      }
+    }
   }
 
   private warn(message: string, error: unknown): void {
