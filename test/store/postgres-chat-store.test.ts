@@ -3,6 +3,7 @@
 // instance that becomes leader reads the marks the previous leader left, so it does not alert the same again.
 import type pg from 'pg';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { reply } from '../../src/commands/reply.js';
 import type { AlertMark, OutboxItem } from '../../src/domain/outbox.js';
 import { createLogger } from '../../src/log/logger.js';
 import { PostgresChatStore } from '../../src/store/postgres/chat-store.js';
@@ -10,10 +11,10 @@ import { migrate } from '../../src/store/postgres/migrate.js';
 import { openPool } from '../../src/store/postgres/pool.js';
 import { startTestPostgres, type TestPostgres } from '../support/postgres.js';
 
-const reply = { title: 'BTC: CRITICAL on Binance', lines: ['score 88'] };
+const alertReply = reply('BTC: CRITICAL on Binance', 'score 88', { level: 'critical' });
 
 function item(alertId: string, chatId: string, createdAt: number): OutboxItem {
-  return { alertId, platform: 'telegram', chatId, reply, createdAt, notAfter: createdAt + 60_000 };
+  return { alertId, platform: 'telegram', chatId, reply: alertReply, createdAt, notAfter: createdAt + 60_000 };
 }
 
 function mark(chatId: string, market: string, at: number): AlertMark {
