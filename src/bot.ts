@@ -12,7 +12,7 @@ import { startLeaderElection, type LeaderElection } from './cluster/leader.js';
 import type { Services } from './commands/command.js';
 import { commands } from './commands/index.js';
 import { describeConfig, secretValues, type Config } from './config/env.js';
-import type { VenueHealthReader } from './domain/ports.js';
+import type { MarketDataSink, VenueHealthReader } from './domain/ports.js';
 import { loadGlossary } from './glossary/load.js';
 import { SINGLE_ROLE } from './log/instance.js';
 import { createLogger } from './log/logger.js';
@@ -204,13 +204,24 @@ export async function runBot(config: Config, options: BotOptions = {}): Promise<
   let stopFollowing: (() => void) | undefined;
   let roleChanges: Promise<void> = Promise.resolve();
 
+  // A deposed leader (its lease ran out while it was stuck) writes nothing more, even before its role change runs.
+  const fencedSink: MarketDataSink = {
+    saveMarkets(markets) {
+      if (isLeading()) backend.market.saveMarkets(markets);
+    },
+    saveSnapshots(snapshots) {
+      if (isLeading()) backend.market.saveSnapshots(snapshots);
+    },
+    saveLiquidations: (liquidations) => (isLeading() ? backend.market.saveLiquidations(liquidations) : 0),
+  };
+
   const lead = async (): Promise<void> => {
     stopFollowing?.();
     stopFollowing = undefined;
     await backend.lead();
     const service = createMarketService({
       config,
-      sink: backend.market,
+      sink: fencedSink,
       now: marketNow,
       log,
       ...(metrics ? { events: metrics.market } : {}),
