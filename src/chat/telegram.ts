@@ -67,6 +67,8 @@ export interface TelegramAdapter {
 /** telegraf's callApi; `signal` aborts the request (the seam's own timeout, well under telegraf's 500 s). */
 type CallApi = (method: string, payload: Record<string, unknown>, extra?: { signal?: AbortSignal }) => Promise<unknown>;
 
+/** How long stop() waits for the polling loop's last getUpdates. */
+const STOP_WAIT_MS = 5_000;
 const ADMIN_STATUSES = new Set(['creator', 'administrator']);
 const INLINE_RESULTS = 20;
 
@@ -299,6 +301,8 @@ export async function startTelegramAdapter(options: TelegramAdapterOptions): Pro
 
   let server: Server | undefined;
   let webhookPort: number | undefined;
+  /** Settles when telegraf's polling loop has ended, its last getUpdates (confirming the offset) included. */
+  let pollingEnded: Promise<void> = Promise.resolve();
   const allowedUpdates = ['message', 'inline_query'] as const;
   if (options.webhook) {
     bot.botInfo = await bot.telegram.getMe();
@@ -317,7 +321,7 @@ export async function startTelegramAdapter(options: TelegramAdapterOptions): Pro
   } else {
     await new Promise<void>((resolve, reject) => {
       let launched = false;
-      bot
+      pollingEnded = bot
         .launch({ allowedUpdates: [...allowedUpdates] }, () => {
           launched = true;
           resolve();
@@ -356,6 +360,8 @@ export async function startTelegramAdapter(options: TelegramAdapterOptions): Pro
         } catch {
           // not running
         }
+        // Another instance may start polling next: this one's last call must not overlap its first.
+        await Promise.race([pollingEnded, new Promise((resolve) => setTimeout(resolve, STOP_WAIT_MS).unref())]);
       }
     },
   };

@@ -92,8 +92,10 @@ export class FakeTelegram {
   webhook: { url: string; secretToken?: string } | null = null;
   /** The command menus set with setMyCommands, by scope and language ("default|" for the default one). */
   readonly commandMenus = new Map<string, { command: string; description: string }[]>();
-  /** getUpdates calls answered 409 Conflict. */
+  /** getUpdates calls answered 409 Conflict (told to, or because a newer getUpdates arrived while it waited). */
   conflictsAnswered = 0;
+  /** getUpdates calls received (they are not in `calls`). */
+  getUpdatesCalls = 0;
   apiRoot = '';
   private server: Server | undefined;
   private readonly faults: Fault[] = [];
@@ -217,6 +219,7 @@ export class FakeTelegram {
   private async handle(method: string, payload: Record<string, unknown>, res: ServerResponse): Promise<void> {
     const call: TelegramCall = { method, payload, at: this.now() };
     if (method !== 'getUpdates') this.calls.push(call);
+    else this.getUpdatesCalls++;
     const ok = (result: unknown): void => sendJson(res, 200, { ok: true, result });
     // Telegram answers errors with the HTTP status equal to error_code.
     const fail = (error: ApiError): void => sendJson(res, error.error_code, error);
@@ -348,6 +351,19 @@ export class FakeTelegram {
   }
 
   private getUpdates(payload: Record<string, unknown>, res: ServerResponse): void {
+    // As Telegram does: a newer getUpdates ends the one still waiting (another instance polls the same token). A
+    // moment's grace first: a client that aborted its poll to send this one has its old socket closing.
+    const older = [...this.pollers];
+    if (older.length > 0) {
+      setTimeout(() => {
+        for (const waiting of older) {
+          if (!this.pollers.has(waiting) || waiting.writableEnded || waiting.destroyed) continue;
+          this.pollers.delete(waiting);
+          this.conflictsAnswered++;
+          sendJson(waiting, TELEGRAM_ERRORS.conflict.error_code, TELEGRAM_ERRORS.conflict);
+        }
+      }, 50);
+    }
     const offset = typeof payload.offset === 'number' ? payload.offset : 0;
     const timeoutS = typeof payload.timeout === 'number' ? payload.timeout : 0;
     // Updates below the offset are confirmed: drop them, as Telegram does.
