@@ -22,7 +22,7 @@ import { checkHealth } from './ops/health.js';
 import { createMetrics } from './ops/metrics.js';
 import { startOpsServer, type OpsServer } from './ops/server.js';
 import { gracefulShutdown } from './ops/shutdown.js';
-import { chatAlertSink, consoleAlertSink, createRiskLoop, type AlertSink } from './pipeline/riskLoop.js';
+import { chatAlertSink, consoleAlertSink, createRiskLoop, type AlertSink, type RiskLoop } from './pipeline/riskLoop.js';
 import { openSqliteBackend, sqliteStoreOptions, type StoreBackend } from './store/backend.js';
 import { openPostgresBackend } from './store/postgres/backend.js';
 
@@ -124,7 +124,7 @@ export async function runBot(config: Config, options: BotOptions = {}): Promise<
   }
 
   const sinks: AlertSink[] = [];
-  let riskLatest: ReturnType<typeof createRiskLoop>['latest'] = () => undefined;
+  let riskLatest: RiskLoop['latest'] = () => undefined;
   const services = (): Services => ({
     glossary,
     market: backend.market,
@@ -185,16 +185,18 @@ export async function runBot(config: Config, options: BotOptions = {}): Promise<
     sinks.push(consoleAlertSink((reply) => adapter.post(reply)));
   }
 
-  const riskLoop = createRiskLoop({
-    market: backend.market,
-    health,
-    leverageTiers,
-    sinks,
-    now: marketNow,
-    log,
-    ...(metrics ? { onPass: metrics.riskPass } : {}),
-  });
-  riskLatest = riskLoop.latest;
+  // One per term of leadership: the levels it remembers from an earlier term would be stale.
+  let riskLoop: RiskLoop | undefined;
+  const newRiskLoop = (): RiskLoop =>
+    createRiskLoop({
+      market: backend.market,
+      health,
+      leverageTiers,
+      sinks,
+      now: marketNow,
+      log,
+      ...(metrics ? { onPass: metrics.riskPass } : {}),
+    });
 
   // ---- leading and following ----
   let election: LeaderElection | undefined = undefined;
@@ -227,6 +229,8 @@ export async function runBot(config: Config, options: BotOptions = {}): Promise<
       ...(metrics ? { events: metrics.market } : {}),
     });
     market = service;
+    riskLoop = newRiskLoop();
+    riskLatest = riskLoop.latest;
     leading = true;
     await service.start();
     await chat?.setTelegramPolling(true);
@@ -295,7 +299,7 @@ export async function runBot(config: Config, options: BotOptions = {}): Promise<
     'risk',
     async () => {
       if (shutdown.stopping || !isLeading()) return;
-      riskLoop.runOnce();
+      riskLoop?.runOnce();
       if (market) backend.savedHealth.save(market.venueHealth(), Date.now());
     },
     (name) => log.warn('a run was still going: skipped', { job: name }),
