@@ -3,6 +3,7 @@
 // exiting non-zero when another instance keeps polling with the same token.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FakeTelegram } from '../fakes/telegram.js';
+import { freePort } from '../support/postgres.js';
 import { spawnMain, startHarness, type Harness } from './harness.js';
 
 const TOKEN = '7000000002:AAFakeTokenForMainTestsOnly_abcdefgh';
@@ -80,6 +81,20 @@ describe('npm start when a signal or another instance gets in the way', () => {
     expect(stderr()).not.toContain('second signal while stopping');
     expect(stderr()).toContain('"msg":"stopped","exitCode":0');
   }, 90_000);
+
+  it('exits with code 1 and names the database, not its password, when Postgres cannot be reached', async () => {
+    const port = await freePort();
+    const url = `postgres://bot:not-the-real-password@127.0.0.1:${port}/spiralwatch`;
+    const { child, exited, stderr } = spawnMain(harness, TOKEN, { DATABASE_URL: url });
+    try {
+      expect(await exited).toBe(1);
+    } finally {
+      if (child.exitCode === null) child.kill('SIGKILL');
+    }
+    expect(stderr()).toContain(`Postgres at postgres://bot:***@127.0.0.1:${port}/spiralwatch could not be opened`);
+    expect(stderr()).toContain('ECONNREFUSED');
+    expect(stderr()).not.toContain('not-the-real-password');
+  }, 60_000);
 
   it('exits with code 1 and says why when another instance keeps polling with the same token', async () => {
     telegram.conflict();

@@ -85,6 +85,8 @@ export async function openPostgresBackend(options: PostgresBackendOptions): Prom
     };
   } catch (error) {
     await pool.end().catch(() => undefined);
-    throw error;
+    throw new Error(`Postgres at ${maskedDatabaseUrl(options.url)} could not be opened: ${describe(error)}`, {
+      cause: error,
+    });
   }
 }
