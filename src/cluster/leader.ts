@@ -225,8 +225,9 @@ class Election implements LeaderElection {
     if (generation !== this.generation) return;
     this.extendDeadline(sentAtMs);
     this.current = 'leader';
-    this.log.info('leader election: leading', { name: this.options.name, instance: this.options.instanceId });
+    // Told first, so that the line already carries the new role.
     this.notify('leader');
+    this.log.info('leader election: leading', { name: this.options.name });
   }
 
   /** The lock is held: if its lease ran out more than leaseMs/3 ago, end the holder's session (only that one). */
@@ -294,8 +295,8 @@ class Election implements LeaderElection {
     clearTimeout(this.deadlineTimer);
     if (this.current !== 'leader') return;
     this.current = 'follower';
-    this.log.info('leader election: following', { name: this.options.name, reason });
     this.notify('follower');
+    this.log.info('leader election: following', { name: this.options.name, reason });
   }
 
   private notify(role: LeaderRole): void {
