@@ -3,7 +3,7 @@
 // Postgres elect a leader: the leader polls the venues, scores, queues alerts and long-polls Telegram; every
 // instance answers commands and drains the outbox; a follower keeps its copy of the market data current.
 import cron from 'node-cron';
-import { pollIntervalMs } from './app.js';
+import { openBackend, pollIntervalMs } from './app.js';
 import { createChartRenderer } from './charts/index.js';
 import { startConsoleAdapter, type ConsoleAdapter } from './chat/console.js';
 import { outboxEntriesOf } from './chat/fanout.js';
@@ -23,8 +23,6 @@ import { createMetrics } from './ops/metrics.js';
 import { startOpsServer, type OpsServer } from './ops/server.js';
 import { gracefulShutdown } from './ops/shutdown.js';
 import { chatAlertSink, consoleAlertSink, createRiskLoop, type AlertSink, type RiskLoop } from './pipeline/riskLoop.js';
-import { openSqliteBackend, sqliteStoreOptions, type StoreBackend } from './store/backend.js';
-import { openPostgresBackend } from './store/postgres/backend.js';
 
 export interface BotOptions {
   /**
@@ -68,17 +66,7 @@ export async function runBot(config: Config, options: BotOptions = {}): Promise<
   // Metrics only when they are served (HTTP_PORT).
   const metrics = config.HTTP_PORT !== undefined ? createMetrics({ processMetrics: true }) : undefined;
   const glossary = loadGlossary();
-  const backend: StoreBackend =
-    databaseUrl === undefined
-      ? openSqliteBackend(sqliteStoreOptions(config, log, marketNow, expectedPollMs), log)
-      : await openPostgresBackend({
-          url: databaseUrl,
-          instanceId: config.INSTANCE_ID,
-          retentionDays: config.RETENTION_DAYS,
-          now: marketNow,
-          expectedPollMs,
-          log,
-        });
+  const backend = await openBackend(config, log, marketNow);
   log.info('store open', { ...backend.where, glossaryEntries: glossary.entries.length });
 
   // Present while this instance leads; the others show the health the leader saved.

@@ -60,7 +60,7 @@ async function poll(words: readonly string[], json: boolean, log: Logger, write:
     return 1;
   }
   const config = readConfig();
-  const app = openApp(config, log, { market: true });
+  const app = await openApp(config, log, { market: true });
   try {
     const market = app.market;
     if (!market) return 2;
@@ -99,7 +99,7 @@ async function registerDiscord(words: readonly string[], write: Write): Promise<
 
 /** `chart <symbol> [--cascade shock%] [--theme dark|light] --out file.png`: draws from the stored data. */
 async function chart(words: readonly string[], log: Logger, write: Write): Promise<number> {
-  const app = openApp(readConfig(), log, { market: false });
+  const app = await openApp(readConfig(), log, { market: false });
   try {
     return await runChartCommand(words, app.services(), Date.now(), write);
   } finally {
@@ -121,7 +121,7 @@ async function runCommand(
   log: Logger,
   write: Write,
 ): Promise<number> {
-  const app = READS_STORE.has(name) ? openApp(readConfig(), log, { market: false }) : undefined;
+  const app = READS_STORE.has(name) ? await openApp(readConfig(), log, { market: false }) : undefined;
   try {
     const services: Services = app ? app.services() : { glossary: loadGlossary() };
     const context: CommandContext = {

@@ -17,7 +17,7 @@ import { WINDOW_SPAN_MS } from '../store/window.js';
 /** Where the live figures came from, or why there are none: shown under "Now" and in `--json` as `figures`. */
 export type Figures =
   | { source: 'store'; path: string; lastPolledAt: number; ageMs: number }
-  | { source: 'none'; reason: ReadOnlyProblem | 'noRecentData' | 'badDataDir'; message: string };
+  | { source: 'none'; reason: ReadOnlyProblem | 'noRecentData' | 'badDataDir' | 'postgres'; message: string };
 
 export interface TermOptions {
   env: Readonly<Record<string, string | undefined>>;
@@ -113,6 +113,14 @@ export async function answerTerm(words: readonly string[], options: TermOptions)
     const answer = await lookUp(words, { glossary }, options);
     return hasLiveMeasure(answer, glossary) ? withFigures(answer, figures, false) : answer;
   };
+  // This path promises never to touch the bot's store; a shared Postgres is left to the commands that open it.
+  if ((options.env.DATABASE_URL ?? '').trim() !== '') {
+    return glossaryOnly({
+      source: 'none',
+      reason: 'postgres',
+      message: 'no live figures here: the bot keeps its data in Postgres (DATABASE_URL); "market <symbol>" reads it',
+    });
+  }
   if (!dataDir.ok) return glossaryOnly({ source: 'none', reason: 'badDataDir', message: dataDir.message });
   const opened = openStoreReadOnly(dataDir.dir, { now: () => now });
   if (!opened.ok) return glossaryOnly(unavailable(opened, dataDir.dir));
