@@ -141,6 +141,7 @@ export async function runBot(config: Config, options: BotOptions = {}): Promise<
       onFatal: (reason) => onFatal(reason),
       // Two instances long-polling one token fight over getUpdates: the leader alone polls.
       telegramPolling: databaseUrl === undefined ? 'now' : 'when-asked',
+      commandNow: marketNow,
     });
     metrics?.setSources({ oldestPendingAt: () => store.oldestPendingAt() });
     sinks.push(

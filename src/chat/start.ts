@@ -48,6 +48,8 @@ export interface StartChatOptions {
   symbols?: (prefix: string) => readonly string[];
   log: Logger;
   clock?: Clock;
+  /** The time commands answer at, on the clock market data is stamped with (default: the delivery clock). */
+  commandNow?: () => number;
   /** How often the outbox is drained, ms. Default 1000. */
   drainEveryMs?: number;
   delivery?: Omit<DeliveryOptions, 'events' | 'log' | 'clock'>;
@@ -99,7 +101,7 @@ export async function startChat(options: StartChatOptions): Promise<ChatRuntime>
   });
   const context = (caller: Parameters<Parameters<typeof startDiscordAdapter>[0]['context']>[0]) => ({
     services: { ...options.services, glossary: options.glossary, subscriptions },
-    now: clock.now(),
+    now: options.commandNow?.() ?? clock.now(),
     caller,
     commands: options.commands,
   });
