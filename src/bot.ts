@@ -231,6 +231,8 @@ export async function runBot(config: Config, options: BotOptions = {}): Promise<
   };
   const follow = async (): Promise<void> => {
     leading = false;
+    stopFollowing?.();
+    stopFollowing = undefined;
     const service = market;
     market = undefined;
     await riskJob.idle();
