@@ -1,26 +1,19 @@
 // The shared store contract on the Postgres store against a real PostgreSQL, and what only Postgres does: the
 // write-behind flusher (batches, retries, the queue bound), followers that refresh from the leader's rows, and
 // retention on disk.
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import type pg from 'pg';
-import { openPool } from '../../src/store/postgres/pool.js';
 import { openPostgresStore } from '../../src/store/postgres/market-store.js';
 import type { PostgresMarketStore, PostgresStoreOptions } from '../../src/store/postgres/market-store.js';
-import { startTestPostgres, type TestPostgres } from '../support/postgres.js';
+import { usePostgres } from '../support/postgres.js';
 import { BASE_TIME, HOUR, MINUTE, buildLiquidation, buildMarketInfo, buildSnapshot } from '../builders.js';
 import { describeStoreContract } from './contract.js';
 import type { ContractContext } from './contract.js';
 
-let server: TestPostgres;
-beforeAll(async () => {
-  server = await startTestPostgres();
-}, 60_000);
-afterAll(async () => {
-  await server?.stop();
-});
+const postgres = usePostgres();
 
 describeStoreContract('Postgres', async (context: ContractContext) => {
-  const pool = openPool(await server.freshDatabase());
+  const pool = postgres.pool(await postgres.server().freshDatabase(), 10);
   const openHere = (): Promise<PostgresMarketStore> =>
     openPostgresStore({
       pool,
@@ -38,19 +31,13 @@ describeStoreContract('Postgres', async (context: ContractContext) => {
     },
     async close() {
       await store.end();
-      await pool.end();
     },
   };
 });
 
 describe('Postgres market store', () => {
   const clock = { now: BASE_TIME };
-  const opened: { stores: PostgresMarketStore[]; pools: pg.Pool[] } = { stores: [], pools: [] };
-  const fresh = async (): Promise<pg.Pool> => {
-    const pool = openPool(await server.freshDatabase());
-    opened.pools.push(pool);
-    return pool;
-  };
+  const fresh = async (): Promise<pg.Pool> => postgres.pool(await postgres.server().freshDatabase(), 10);
   const open = async (pool: pg.Pool, options: Partial<PostgresStoreOptions> = {}): Promise<PostgresMarketStore> => {
     const store = await openPostgresStore({
       pool,
@@ -59,17 +46,14 @@ describe('Postgres market store', () => {
       flushEveryMs: 0,
       ...options,
     });
-    opened.stores.push(store);
+    // A test may have cut the database off under it: its last flush may fail.
+    postgres.closeAfter({ close: () => store.end().catch(() => undefined) });
     return store;
   };
   const count = async (pool: pg.Pool, table: string): Promise<number> => {
     const result = await pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${table}`);
     return result.rows[0]?.n ?? -1;
   };
-  afterAll(async () => {
-    for (const store of opened.stores) await store.end().catch(() => undefined);
-    for (const pool of opened.pools) await pool.end();
-  });
 
   it('writes queued rows to the tables in one flush and serves reads before it', async () => {
     const pool = await fresh();

@@ -1,16 +1,13 @@
 // The outbox worker itself, several of them, draining one Postgres outbox through its port: each row sent once,
 // each destination's rows in queue order and by one instance at a time, the destinations shared out.
-import type pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { systemClock } from '../../src/chat/clock.js';
 import { OutboxWorker, type OutboxSender } from '../../src/chat/outbox-worker.js';
 import type { Reply } from '../../src/commands/reply.js';
 import type { OutboxItem, OutboxRow } from '../../src/domain/outbox.js';
-import { migrate } from '../../src/store/postgres/migrate.js';
 import { PostgresOutbox } from '../../src/store/postgres/outbox.js';
 import { postgresOutboxQueue, type PostgresOutboxQueue } from '../../src/store/postgres/outbox-queue.js';
-import { openPool } from '../../src/store/postgres/pool.js';
-import { startTestPostgres, type TestPostgres } from '../support/postgres.js';
+import { usePostgres } from '../support/postgres.js';
 
 const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -36,23 +33,11 @@ function items(chats: number, rows: number): OutboxItem[] {
 }
 
 describe('outbox workers on one Postgres', () => {
-  let server: TestPostgres;
-  const pools: pg.Pool[] = [];
-
-  beforeAll(async () => {
-    server = await startTestPostgres();
-  }, 60_000);
-  afterAll(async () => {
-    await Promise.all(pools.map((pool) => pool.end()));
-    await server?.stop();
-  });
+  const postgres = usePostgres();
 
   async function instances(count: number): Promise<PostgresOutbox[]> {
-    const url = await server.freshDatabase();
-    const opened = Array.from({ length: count }, () => openPool(url, { max: 4 }));
-    pools.push(...opened);
-    await migrate(opened[0] as pg.Pool);
-    return opened.map((pool) => new PostgresOutbox(pool));
+    const url = await postgres.database();
+    return Array.from({ length: count }, () => new PostgresOutbox(postgres.pool(url)));
   }
 
   it('deliver every row once, each destination in queue order by one instance at a time, the work shared', async () => {

@@ -1,13 +1,11 @@
 // The alert outbox on Postgres: the SQLite outbox's behaviours, and lanes drained by several instances at once.
 import type pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Reply } from '../../src/commands/reply.js';
 import type { OutboxItem, OutboxPlatform, OutboxRow } from '../../src/store/outbox.js';
-import { migrate } from '../../src/store/postgres/migrate.js';
 import { PostgresOutbox } from '../../src/store/postgres/outbox.js';
-import { openPool } from '../../src/store/postgres/pool.js';
 import { drainLanes } from '../support/lanes.js';
-import { startTestPostgres, type TestPostgres } from '../support/postgres.js';
+import { usePostgres } from '../support/postgres.js';
 
 function reply(title: string): Reply {
   return { title, body: 'body', fields: [], links: [], level: 'warning', data: { title } };
@@ -18,24 +16,12 @@ function item(alertId: string, chatId: string, platform: OutboxPlatform = 'teleg
 }
 
 describe('the Postgres outbox', () => {
-  let server: TestPostgres;
-  const pools: pg.Pool[] = [];
-
-  beforeAll(async () => {
-    server = await startTestPostgres();
-  }, 60_000);
-  afterAll(async () => {
-    await Promise.all(pools.map((pool) => pool.end()));
-    await server?.stop();
-  });
+  const postgres = usePostgres();
 
   /** A fresh migrated database and `count` pools onto it (one per instance). */
   async function database(count = 1): Promise<pg.Pool[]> {
-    const url = await server.freshDatabase();
-    const opened = Array.from({ length: count }, (_, i) => openPool(url, { max: 4, applicationName: `i${i}` }));
-    pools.push(...opened);
-    await migrate(opened[0]!);
-    return opened;
+    const url = await postgres.database();
+    return Array.from({ length: count }, () => postgres.pool(url));
   }
 
   async function outbox(): Promise<PostgresOutbox> {
