@@ -10,13 +10,7 @@ import { systemClock, type Clock } from './clock.js';
 import { Delivery, type DeliveryOptions } from './delivery.js';
 import { discordAlertSender, discordShardsOf, startDiscordAdapter, type DiscordAdapter } from './discord.js';
 import { describeError } from './errors.js';
-import {
-  OutboxWorker,
-  subscriptionChatEvents,
-  wireReportingSender,
-  type OutboxEvents,
-  type OutboxSender,
-} from './outbox-worker.js';
+import { OutboxWorker, subscriptionChatEvents, type OutboxEvents, type OutboxSender } from './outbox-worker.js';
 import type { PollingStatus } from './polling.js';
 import { startTelegramAdapter, telegramAlertSender, type TelegramAdapter } from './telegram.js';
 
@@ -156,22 +150,10 @@ export async function startChat(options: StartChatOptions): Promise<ChatRuntime>
   const pollsWhenAsked = options.telegramPolling === 'when-asked' && webhook === undefined;
   if (config.TELEGRAM_BOT_TOKEN) {
     const token = config.TELEGRAM_BOT_TOKEN;
-    if (pollsWhenAsked) {
-      // Alerts go out through a client of their own, whether or not this instance polls.
-      const client = new Telegram(token, config.TELEGRAM_API_ROOT ? { apiRoot: config.TELEGRAM_API_ROOT } : {});
-      senders.telegram = telegramAlertSender(client, delivery);
-    } else {
-      telegram = await startTelegram(token);
-      const adapter = telegram;
-      senders.telegram = wireReportingSender((row, onPartSent, context) =>
-        adapter.sendAlert(row.chatId, row.reply, {
-          notAfter: row.notAfter,
-          fromPart: row.partsSent,
-          ...(onPartSent ? { onPartSent } : {}),
-          ...(context ? { wire: context.wire } : {}),
-        }),
-      );
-    }
+    if (!pollsWhenAsked) telegram = await startTelegram(token);
+    // Alerts go out through a client of their own, whether or not this instance receives updates.
+    const client = new Telegram(token, config.TELEGRAM_API_ROOT ? { apiRoot: config.TELEGRAM_API_ROOT } : {});
+    senders.telegram = telegramAlertSender(client, delivery);
   }
 
   /** One change at a time: a quick lose-and-regain of leadership stops the old polling before the new starts. */
