@@ -71,11 +71,10 @@ async function maintainSqlite(store: SqliteMarketStore, log: Logger): Promise<vo
 }
 
 /** One instance on one SQLite file: it always leads, and every write is synchronous. */
-export function openSqliteBackend(options: StoreOptions, log: Logger): StoreBackend & { store: SqliteMarketStore } {
+export function openSqliteBackend(options: StoreOptions, log: Logger): StoreBackend {
   const store = openStore(options);
   let chat: ChatStore | undefined;
   return {
-    store,
     where: { path: store.path },
     market: store,
     savedHealth: new SqliteVenueHealth(store.db),

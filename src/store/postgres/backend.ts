@@ -5,7 +5,6 @@ import type { Logger } from '../../log/logger.js';
 import type { StoreBackend } from '../backend.js';
 import { PostgresChatStore } from './chat-store.js';
 import { openPostgresStore } from './market-store.js';
-import { migrate } from './migrate.js';
 import { openPool } from './pool.js';
 import { pruneTelegramUpdates } from './telegram-updates.js';
 import { PostgresVenueHealth } from './venue-health.js';
@@ -28,7 +27,7 @@ export async function openPostgresBackend(options: PostgresBackendOptions): Prom
   const { log } = options;
   const pool = openPool(options.url, { applicationName: options.instanceId });
   try {
-    await migrate(pool);
+    // Migrates the database first (every table below, the chat's included).
     const market = await openPostgresStore({
       pool,
       retentionDays: options.retentionDays,
